@@ -1,0 +1,3 @@
+from hrzone.cli import main
+
+main()

@@ -1,0 +1,272 @@
+"""Raw recordings: JSON Lines files that keep every notification exactly as the strap sent it.
+
+Line 1 is a header object; each following line is a notification
+``{"t": <monotonic ns since start>, "w": <UTC wall clock ns>, "p": "<payload hex>"}``
+or an event ``{"t": ..., "w": ..., "event": "<kind>", ...}``. See docs/recording-format.md.
+Files are written append-only, flushed per line, and created readable by the user only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from hrzone import __version__
+from hrzone.errors import RecordingFormatError
+
+FORMAT_NAME = "hrzone-recording"
+FORMAT_VERSION = "1.0"
+EVENT_KINDS = frozenset({
+    "connect", "disconnect", "reconnect", "battery", "contact", "mark", "malformed", "note",
+    "silent", "start", "stop",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One raw 0x2A37 notification: monotonic ns since start, UTC wall clock ns, payload bytes."""
+
+    t_ns: int
+    wall_ns: int
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened during a session (connect, disconnect, battery, mark, ...)."""
+
+    t_ns: int
+    wall_ns: int
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Recording header: who recorded what, when, with which thresholds."""
+
+    created: str
+    device: dict[str, Any] = field(default_factory=dict)
+    profile: str | None = None
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    source: str = "unknown"
+    hrzone_version: str = __version__
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "header", "format": FORMAT_NAME, "version": FORMAT_VERSION,
+                "created": self.created, "device": self.device, "profile": self.profile,
+                "thresholds": self.thresholds, "source": self.source,
+                "hrzone_version": self.hrzone_version, **self.extra}
+
+    def start(self) -> datetime:
+        """Creation time as an aware datetime."""
+        return datetime.fromisoformat(self.created)
+
+
+def now_iso(wall_ns: int | None = None) -> str:
+    """UTC instant rendered in the machine's local offset, e.g. 2026-11-21T08:30:00.123+01:00."""
+    ns = time.time_ns() if wall_ns is None else wall_ns
+    dt = datetime.fromtimestamp(ns / 1e9, tz=timezone.utc).astimezone()
+    return dt.isoformat(timespec="milliseconds")
+
+
+class RecordingWriter:
+    """Append-only recording writer: every line is flushed as it is written."""
+
+    def __init__(self, path: str | os.PathLike[str], header: Header, fsync: bool = False):
+        self.path = Path(path)
+        self._fsync = fsync
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        except FileExistsError:
+            raise RecordingFormatError(f"{self.path}: already exists; not overwriting a recording")
+        except OSError as e:
+            raise RecordingFormatError(f"{self.path}: cannot create: {e.strerror}") from None
+        self._f: TextIO | None = os.fdopen(fd, "w", encoding="utf-8")
+        self.header = header
+        self._line(header.to_json())
+
+    def _line(self, obj: dict[str, Any]) -> None:
+        if self._f is None:
+            raise RecordingFormatError(f"{self.path}: recording already closed")
+        self._f.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self._f.flush()
+        if self._fsync:
+            os.fsync(self._f.fileno())
+
+    def notification(self, t_ns: int, wall_ns: int, payload: bytes) -> None:
+        """Append one raw notification."""
+        self._line({"t": t_ns, "w": wall_ns, "p": payload.hex()})
+
+    def event(self, t_ns: int, wall_ns: int, kind: str, **data: Any) -> None:
+        """Append one event line (kind is one of EVENT_KINDS)."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        self._line({"t": t_ns, "w": wall_ns, "event": kind, **data})
+
+    def write(self, item: Notification | Event) -> None:
+        if isinstance(item, Notification):
+            self.notification(item.t_ns, item.wall_ns, item.payload)
+        else:
+            self.event(item.t_ns, item.wall_ns, item.kind, **item.data)
+
+    def close(self) -> None:
+        if self._f is not None:
+            self._f.flush()
+            os.fsync(self._f.fileno())
+            self._f.close()
+            self._f = None
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(slots=True)
+class Recording:
+    """A whole recording read into memory."""
+
+    path: Path
+    header: Header
+    notifications: list[Notification]
+    events: list[Event]
+    warnings: list[str]
+
+
+def _parse_header(path: Path, line: str) -> Header:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        raise RecordingFormatError(f"{path} line 1: not an hrzone recording (header is not JSON)")
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
+        raise RecordingFormatError(f"{path} line 1: not an hrzone recording (no '{FORMAT_NAME}' header)")
+    version = str(obj.get("version", ""))
+    major = version.split(".")[0]
+    if major != FORMAT_VERSION.split(".")[0]:
+        raise RecordingFormatError(
+            f"{path} line 1: recording format version {version!r} is not supported "
+            f"(this hrzone reads {FORMAT_VERSION.split('.')[0]}.x)")
+    known = {"type", "format", "version", "created", "device", "profile", "thresholds", "source",
+             "hrzone_version"}
+    created = obj.get("created")
+    if not isinstance(created, str):
+        raise RecordingFormatError(f"{path} line 1: header field 'created' is missing")
+    try:
+        datetime.fromisoformat(created)
+    except ValueError:
+        raise RecordingFormatError(f"{path} line 1: header field 'created' is not an ISO 8601 time")
+    return Header(created=created, device=dict(obj.get("device") or {}),
+                  profile=obj.get("profile"), thresholds=dict(obj.get("thresholds") or {}),
+                  source=str(obj.get("source", "unknown")),
+                  hrzone_version=str(obj.get("hrzone_version", "")),
+                  extra={k: v for k, v in obj.items() if k not in known})
+
+
+def _parse_line(path: Path, lineno: int, obj: Any) -> Notification | Event:
+    where = f"{path} line {lineno}"
+    if not isinstance(obj, dict):
+        raise RecordingFormatError(f"{where}: expected a JSON object")
+    t = obj.get("t")
+    w = obj.get("w")
+    if type(t) is not int or t < 0:
+        raise RecordingFormatError(f"{where}: field 't' (monotonic ns) must be a non-negative integer")
+    if type(w) is not int:
+        raise RecordingFormatError(f"{where}: field 'w' (wall-clock ns) must be an integer")
+    if "p" in obj:
+        p = obj["p"]
+        if not isinstance(p, str):
+            raise RecordingFormatError(f"{where}: payload 'p' is not a hex string")
+        try:
+            payload = bytes.fromhex(p)
+        except ValueError:
+            raise RecordingFormatError(f"{where}: payload 'p' is not hex") from None
+        return Notification(t, w, payload)
+    kind = obj.get("event")
+    if not isinstance(kind, str):
+        raise RecordingFormatError(f"{where}: line is neither a notification ('p') nor an event ('event')")
+    data = {k: v for k, v in obj.items() if k not in ("t", "w", "event")}
+    return Event(t, w, kind, data)
+
+
+def iter_recording(path: str | os.PathLike[str], warnings: list[str] | None = None
+                   ) -> Iterator[Header | Notification | Event]:
+    """Yield the header, then notifications and events in file order.
+
+    A truncated last line (no newline, not valid JSON) is skipped with a warning appended to
+    ``warnings``; any other bad line raises RecordingFormatError naming the file and line.
+    """
+    p = Path(path)
+    try:
+        f = open(p, encoding="utf-8", newline="\n")
+    except FileNotFoundError:
+        raise RecordingFormatError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise RecordingFormatError(f"{p}: is a directory, not a recording") from None
+    except OSError as e:
+        raise RecordingFormatError(f"{p}: cannot open: {e.strerror}") from None
+    with f:
+        try:
+            first = f.readline()
+        except UnicodeDecodeError:
+            raise RecordingFormatError(f"{p} line 1: not an hrzone recording (not UTF-8 text)") from None
+        if not first.strip():
+            raise RecordingFormatError(f"{p}: file is empty")
+        yield _parse_header(p, first)
+        lineno = 1
+        last_t = -1
+        loads = json.loads
+        while True:
+            try:
+                line = f.readline()
+            except UnicodeDecodeError:
+                raise RecordingFormatError(f"{p} line {lineno + 1}: not UTF-8 text") from None
+            if not line:
+                break
+            lineno += 1
+            if not line.strip():
+                continue
+            try:
+                obj = loads(line)
+            except json.JSONDecodeError:
+                if not line.endswith("\n") and f.read(1) == "":
+                    if warnings is not None:
+                        warnings.append(f"{p} line {lineno}: truncated last line skipped")
+                    break
+                raise RecordingFormatError(f"{p} line {lineno}: not valid JSON") from None
+            item = _parse_line(p, lineno, obj)
+            if item.t_ns < last_t:
+                raise RecordingFormatError(f"{p} line {lineno}: time 't' goes backwards")
+            last_t = item.t_ns
+            yield item
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """Read a whole recording (see iter_recording for the error rules)."""
+    warnings: list[str] = []
+    it = iter_recording(path, warnings)
+    header = next(it)
+    assert isinstance(header, Header)
+    notes: list[Notification] = []
+    events: list[Event] = []
+    for item in it:
+        (notes if isinstance(item, Notification) else events).append(item)  # type: ignore[arg-type]
+    return Recording(Path(path), header, notes, events, warnings)
+
+
+def is_recording(path: str | os.PathLike[str]) -> bool:
+    """True if the file starts with an hrzone recording header (content sniffing)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and FORMAT_NAME.encode() in head
