@@ -1,0 +1,34 @@
+"""Shared fixtures: every test runs with HRZONE_HOME in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RECORDINGS = REPO / "recordings"
+REALDATA = REPO.parent / "shared" / "realdata"
+
+
+def realdata(rel: str = "") -> Path:
+    """Path into ../shared/realdata, skipping the test with a reason when it is absent."""
+    if not REALDATA.is_dir():
+        pytest.skip(f"real data folder {REALDATA} is absent (it sits beside the checkout in CI)")
+    p = REALDATA / rel
+    if not p.exists():
+        pytest.skip(f"{p} is absent")
+    return p
+
+
+@pytest.fixture(autouse=True)
+def hrzone_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every user path (config, data, cache) at a fresh temporary folder."""
+    home = tmp_path_factory.mktemp("hrzone_home")
+    monkeypatch.setenv("HRZONE_HOME", str(home))
+    return home
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"realdata: {REALDATA if REALDATA.is_dir() else 'absent'}; CI={os.environ.get('CI', '')}"
