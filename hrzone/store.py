@@ -1,0 +1,412 @@
+"""Session history: an SQLite database in the user data folder (hrzone.paths.history_path).
+
+- WAL mode, a 30 s busy timeout and ``BEGIN IMMEDIATE`` for every write, so several processes
+  (``log add`` twice, ``live`` while ``week`` reads) can share it without losing anything.
+- Schema changes are numbered migrations (``@migration def m001_...``), their names recorded in
+  ``_migrations`` (the pattern of simonw/llm's migrations.py).
+- A session's key is the SHA-256 of its file's bytes: adding the same file twice gives one session.
+- Each session keeps its per-second HR (zlib-compressed uint8, 0 = not credited), so days can be
+  re-credited with new thresholds (``recompute``) and a session across midnight credits each
+  local day with its own seconds (table ``credits``).
+- The same workout from two sources (a watch FIT and its Strava GPX; a live recording and the
+  watch file) overlaps in time: one session is kept as primary (RR over HR-only, live recording
+  over imported, then more valid time) and the others are linked to it (``duplicate_of``) and
+  credit nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from hrzone.errors import StoreError
+from hrzone.paths import history_path
+from hrzone.week import DayCredit, DayTotal, credit_days
+from hrzone.zones import HIGH, LOW, MODERATE, Thresholds, classify
+
+BUSY_TIMEOUT_MS = 30_000
+OVERLAP_FRACTION = 0.5  # overlap of at least half the shorter session = the same workout
+LIVE_FORMATS = frozenset({"recording"})
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register a schema migration; they run once each, in definition order."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_sessions(db: sqlite3.Connection) -> None:
+    db.execute("""
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            fmt TEXT NOT NULL,
+            start TEXT NOT NULL,              -- ISO 8601 with the recording's offset
+            start_epoch REAL NOT NULL,        -- seconds since 1970 UTC
+            end_epoch REAL NOT NULL,
+            duration_s REAL NOT NULL,
+            valid_s REAL NOT NULL,
+            low_s INTEGER NOT NULL,
+            moderate_s INTEGER NOT NULL,
+            high_s INTEGER NOT NULL,
+            has_rr INTEGER NOT NULL,
+            thresholds TEXT NOT NULL,         -- JSON of zones.Thresholds used for the credits
+            summary TEXT NOT NULL,            -- JSON of Summary.to_json() when added
+            per_second BLOB NOT NULL,         -- zlib(uint8 HR per second), 0 = not credited
+            duplicate_of INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+            added TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX sessions_time ON sessions(start_epoch, end_epoch)")
+    db.execute("""
+        CREATE TABLE credits (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,                -- local calendar day, YYYY-MM-DD
+            moderate_s INTEGER NOT NULL,
+            high_s INTEGER NOT NULL,
+            valid_s INTEGER NOT NULL,
+            PRIMARY KEY (session_id, day)
+        )""")
+    db.execute("CREATE INDEX credits_day ON credits(day)")
+
+
+def _apply_migrations(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+    for fn in MIGRATIONS:
+        if fn.__name__ not in done:
+            fn(db)
+            db.execute("INSERT INTO _migrations (name, applied) VALUES (?, ?)",
+                       (fn.__name__, _now_iso()))
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_db(path: Path | None = None) -> sqlite3.Connection:
+    """Open (creating, 0o600, and migrating) the history database; StoreError if impossible."""
+    p = Path(path) if path is not None else history_path()
+    try:
+        if not p.exists():
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.close(fd)
+        db = sqlite3.connect(p, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA synchronous = NORMAL")
+        with transaction(db):
+            _apply_migrations(db)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{p}: cannot open the session history: {e}") from None
+    except OSError as e:
+        raise StoreError(f"{p}: cannot create the session history: {e.strerror}") from None
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction taken with BEGIN IMMEDIATE (waits up to the busy timeout)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def file_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 hex digest of a file's bytes: the session key."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot read: {e.strerror}") from None
+    return h.hexdigest()
+
+
+def pack_hr(per_second_hr: np.ndarray) -> bytes:
+    """Compress per-second HR (uint8 bpm) for storage."""
+    return zlib.compress(np.asarray(per_second_hr, np.uint8).tobytes(), 6)
+
+
+def unpack_hr(blob: bytes) -> np.ndarray:
+    """Per-second HR (uint8 bpm) from pack_hr's bytes."""
+    return np.frombuffer(zlib.decompress(blob), np.uint8)
+
+
+class SummaryLike(Protocol):
+    """What the store needs of hrzone.summary.Summary."""
+
+    fmt: str
+    start: datetime
+    duration_s: float
+    valid_s: float
+    has_rr: bool
+    thresholds: Thresholds
+    per_second_hr: np.ndarray
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """Outcome of adding a session: its id, whether it was new, and the primary it is linked to."""
+
+    id: int
+    created: bool
+    duplicate_of: int | None
+    path: str
+
+
+def zones_per_second(per_second_hr: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """Zone per second (INVALID where HR is 0) by zones.classify, no hysteresis."""
+    return classify(per_second_hr.astype(np.float64), per_second_hr > 0, thresholds)
+
+
+def add_summary(db: sqlite3.Connection, summary: SummaryLike, path: str | os.PathLike[str],
+                content_hash: str, tz: tzinfo) -> AddResult:
+    """Add one summarised session (idempotent on content_hash) and credit its local days in `tz`.
+
+    Overlapping sessions are grouped: the richest stays primary, the others are linked to it.
+    """
+    if summary.start.tzinfo is None:
+        raise StoreError(f"{path}: session start time has no time zone")
+    hr = np.asarray(summary.per_second_hr, np.uint8)
+    z = zones_per_second(hr, summary.thresholds)
+    start_epoch = summary.start.timestamp()
+    end_epoch = start_epoch + max(float(summary.duration_s), float(hr.shape[0]))
+    days = credit_days(summary.start, z, tz)
+    with transaction(db):
+        row = db.execute("SELECT id, duplicate_of, path FROM sessions WHERE content_hash = ?",
+                         (content_hash,)).fetchone()
+        if row is not None:
+            return AddResult(row["id"], False, row["duplicate_of"], row["path"])
+        cur = db.execute(
+            "INSERT INTO sessions (content_hash, path, fmt, start, start_epoch, end_epoch, "
+            "duration_s, valid_s, low_s, moderate_s, high_s, has_rr, thresholds, summary, "
+            "per_second, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (content_hash, str(path), summary.fmt, summary.start.isoformat(), start_epoch,
+             end_epoch, float(summary.duration_s), float(summary.valid_s),
+             int(np.count_nonzero(z == LOW)), int(np.count_nonzero(z == MODERATE)),
+             int(np.count_nonzero(z == HIGH)), int(bool(summary.has_rr)),
+             json.dumps(summary.thresholds.to_json()), json.dumps(summary.to_json()),
+             pack_hr(hr), _now_iso()))
+        sid = int(cur.lastrowid or 0)
+        _write_credits(db, sid, days)
+        primary = _regroup(db, sid)
+    return AddResult(sid, True, None if primary == sid else primary, str(path))
+
+
+def _write_credits(db: sqlite3.Connection, sid: int, days: list[DayCredit]) -> None:
+    db.execute("DELETE FROM credits WHERE session_id = ?", (sid,))
+    db.executemany("INSERT INTO credits (session_id, day, moderate_s, high_s, valid_s) "
+                   "VALUES (?,?,?,?,?)",
+                   [(sid, d.day.isoformat(), d.moderate_s, d.high_s, d.valid_s) for d in days])
+
+
+def _rank(r: sqlite3.Row) -> tuple[int, int, float, int]:
+    # RR over HR-only, a live recording over an imported file, then more valid time, then older.
+    return (int(r["has_rr"]), int(r["fmt"] in LIVE_FORMATS), float(r["valid_s"]), -int(r["id"]))
+
+
+def _overlaps(a: sqlite3.Row, b: sqlite3.Row) -> bool:
+    ov = min(a["end_epoch"], b["end_epoch"]) - max(a["start_epoch"], b["start_epoch"])
+    shorter = min(a["end_epoch"] - a["start_epoch"], b["end_epoch"] - b["start_epoch"])
+    return ov > 0 and ov >= OVERLAP_FRACTION * max(shorter, 1.0)
+
+
+_COLS = "id, fmt, start_epoch, end_epoch, valid_s, has_rr, duplicate_of"
+
+
+def _regroup(db: sqlite3.Connection, sid: int) -> int:
+    """Link the group of sessions overlapping `sid` to its richest member; return that id."""
+    group = {sid: db.execute(f"SELECT {_COLS} FROM sessions WHERE id = ?", (sid,)).fetchone()}
+    todo = [sid]
+    while todo:
+        r = group[todo.pop()]
+        near = db.execute(f"SELECT {_COLS} FROM sessions WHERE start_epoch < ? AND end_epoch > ? "
+                          "AND id != ?", (r["end_epoch"], r["start_epoch"], r["id"])).fetchall()
+        for o in near:
+            if o["id"] not in group and _overlaps(r, o):
+                group[o["id"]] = o
+                todo.append(o["id"])
+    best = max(group.values(), key=_rank)["id"]
+    for gid, r in group.items():
+        want = None if gid == best else best
+        if r["duplicate_of"] != want:
+            db.execute("UPDATE sessions SET duplicate_of = ? WHERE id = ?", (want, gid))
+    return int(best)
+
+
+def remove(db: sqlite3.Connection, sid: int) -> list[int]:
+    """Delete a session; sessions linked to it are regrouped. Returns the ids regrouped."""
+    with transaction(db):
+        if db.execute("SELECT 1 FROM sessions WHERE id = ?", (sid,)).fetchone() is None:
+            raise StoreError(f"no session with id {sid} (see `hrzone log list`)")
+        linked = [r[0] for r in db.execute(
+            "SELECT id FROM sessions WHERE duplicate_of = ?", (sid,))]
+        db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+        done: set[int] = set()
+        for lid in linked:
+            if lid not in done:
+                db.execute("UPDATE sessions SET duplicate_of = NULL WHERE id = ?", (lid,))
+                done.add(_regroup(db, lid))
+    return linked
+
+
+def recompute(db: sqlite3.Connection, thresholds: Thresholds, tz: tzinfo) -> int:
+    """Re-credit every session from its stored per-second HR; return the number of sessions."""
+    with transaction(db):
+        rows = db.execute("SELECT id, start, per_second FROM sessions").fetchall()
+        for r in rows:
+            hr = unpack_hr(r["per_second"])
+            z = zones_per_second(hr, thresholds)
+            db.execute("UPDATE sessions SET low_s = ?, moderate_s = ?, high_s = ?, thresholds = ? "
+                       "WHERE id = ?",
+                       (int(np.count_nonzero(z == LOW)), int(np.count_nonzero(z == MODERATE)),
+                        int(np.count_nonzero(z == HIGH)), json.dumps(thresholds.to_json()),
+                        r["id"]))
+            _write_credits(db, r["id"], credit_days(datetime.fromisoformat(r["start"]), z, tz))
+    return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A stored session as listed (seconds; start as an aware datetime)."""
+
+    id: int
+    path: str
+    fmt: str
+    start: datetime
+    duration_s: float
+    valid_s: float
+    low_s: int
+    moderate_s: int
+    high_s: int
+    has_rr: bool
+    duplicate_of: int | None
+    content_hash: str
+    thresholds: dict[str, Any]
+
+    @property
+    def credited_min(self) -> float:
+        """Moderate-equivalent minutes (0 for a linked duplicate: it is credited via its primary)."""
+        if self.duplicate_of is not None:
+            return 0.0
+        return (self.moderate_s + 2 * self.high_s) / 60.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "format": self.fmt,
+                "start": self.start.isoformat(), "duration_s": round(self.duration_s, 1),
+                "valid_s": round(self.valid_s, 1),
+                "minutes": {"moderate": round(self.moderate_s / 60, 2),
+                            "vigorous": round(self.high_s / 60, 2),
+                            "credited": round(self.credited_min, 2)},
+                "has_rr": self.has_rr, "duplicate_of": self.duplicate_of,
+                "content_hash": self.content_hash}
+
+
+_ROW_COLS = ("id, path, fmt, start, duration_s, valid_s, low_s, moderate_s, high_s, has_rr, "
+             "duplicate_of, content_hash, thresholds")
+
+
+def _session(r: sqlite3.Row) -> SessionRow:
+    return SessionRow(r["id"], r["path"], r["fmt"], datetime.fromisoformat(r["start"]),
+                      r["duration_s"], r["valid_s"], r["low_s"], r["moderate_s"], r["high_s"],
+                      bool(r["has_rr"]), r["duplicate_of"], r["content_hash"],
+                      json.loads(r["thresholds"]))
+
+
+def list_sessions(db: sqlite3.Connection, since: datetime | None = None,
+                  until: datetime | None = None) -> list[SessionRow]:
+    """Sessions ordered by start time, optionally those starting in [since, until)."""
+    q = f"SELECT {_ROW_COLS} FROM sessions"
+    args: list[float] = []
+    if since is not None or until is not None:
+        q += " WHERE start_epoch >= ? AND start_epoch < ?"
+        args = [since.timestamp() if since else float("-inf"),
+                until.timestamp() if until else float("inf")]
+    return [_session(r) for r in db.execute(q + " ORDER BY start_epoch, id", args)]
+
+
+def get_session(db: sqlite3.Connection, sid: int) -> SessionRow:
+    """One stored session; StoreError if there is none with that id."""
+    r = db.execute(f"SELECT {_ROW_COLS} FROM sessions WHERE id = ?", (sid,)).fetchone()
+    if r is None:
+        raise StoreError(f"no session with id {sid} (see `hrzone log list`)")
+    return _session(r)
+
+
+def session_detail(db: sqlite3.Connection, sid: int) -> dict[str, Any]:
+    """Everything `log show` prints: the row, its stored summary, days credited, linked sessions."""
+    s = get_session(db, sid)
+    summary = json.loads(db.execute("SELECT summary FROM sessions WHERE id = ?", (sid,)).fetchone()[0])
+    days = [{"day": r["day"], "moderate_s": r["moderate_s"], "high_s": r["high_s"],
+             "valid_s": r["valid_s"]} for r in db.execute(
+        "SELECT day, moderate_s, high_s, valid_s FROM credits WHERE session_id = ? ORDER BY day",
+        (sid,))]
+    linked = [{"id": r["id"], "path": r["path"], "format": r["fmt"]} for r in db.execute(
+        "SELECT id, path, fmt FROM sessions WHERE duplicate_of = ? ORDER BY id", (sid,))]
+    return {**s.to_json(), "thresholds": s.thresholds, "days": days, "linked": linked,
+            "summary": summary}
+
+
+def per_second(db: sqlite3.Connection, sid: int) -> np.ndarray:
+    """The stored per-second HR of a session (uint8 bpm, 0 = not credited)."""
+    r = db.execute("SELECT per_second FROM sessions WHERE id = ?", (sid,)).fetchone()
+    if r is None:
+        raise StoreError(f"no session with id {sid} (see `hrzone log list`)")
+    return unpack_hr(r[0])
+
+
+def day_totals(db: sqlite3.Connection, first: date | None = None,
+               last: date | None = None) -> dict[date, DayTotal]:
+    """Credited seconds per local day over primary sessions (duplicates excluded)."""
+    q = ("SELECT c.day, SUM(c.moderate_s), SUM(c.high_s), COUNT(*) FROM credits c "
+         "JOIN sessions s ON s.id = c.session_id WHERE s.duplicate_of IS NULL")
+    args: list[str] = []
+    if first is not None:
+        q += " AND c.day >= ?"
+        args.append(first.isoformat())
+    if last is not None:
+        q += " AND c.day <= ?"
+        args.append(last.isoformat())
+    out: dict[date, DayTotal] = {}
+    for day, mod, high, n in db.execute(q + " GROUP BY c.day", args):
+        d = date.fromisoformat(day)
+        out[d] = DayTotal(d, int(mod), int(high), int(n))
+    return out
+
+
+def sessions_on_days(db: sqlite3.Connection, first: date, last: date) -> list[SessionRow]:
+    """Primary sessions that credit any day in [first, last], by start time."""
+    q = (f"SELECT {', '.join('s.' + c.strip() for c in _ROW_COLS.split(','))} FROM sessions s "
+         "WHERE s.duplicate_of IS NULL AND s.id IN (SELECT session_id FROM credits "
+         "WHERE day >= ? AND day <= ?) ORDER BY s.start_epoch, s.id")
+    return [_session(r) for r in db.execute(q, (first.isoformat(), last.isoformat()))]
+
+
+def count_sessions(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+

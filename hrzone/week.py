@@ -1,0 +1,158 @@
+"""Weeks and days in the user's own calendar: pure functions, no I/O.
+
+A session credits each local calendar day with the seconds that fell on it (a ride from 23:30 to
+00:30 credits 30 minutes to each day), in the user's time zone, so a DST change simply makes that
+day 23 or 25 hours long. A week is 7 local days starting on the user's week start day.
+
+Week labels are ISO-style ``2026-W47``. For Monday-start weeks they are exactly ISO 8601 weeks
+(so ``2026-W53`` exists: 2026 starts on a Thursday). For other start days a week takes the label
+of the ISO week holding its fourth day, i.e. the ISO week it shares at least four days with (the
+same rule ISO uses for years), so every label maps to exactly one user week and back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+
+import numpy as np
+
+from hrzone.errors import HrzoneError
+from hrzone.zones import HIGH, MODERATE
+
+_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class DayCredit:
+    """Seconds one session credits to one local day: moderate, high (vigorous), valid (any zone)."""
+
+    day: date
+    moderate_s: int
+    high_s: int
+    valid_s: int
+
+    @property
+    def credited_min(self) -> float:
+        """Moderate-equivalent minutes: moderate + 2 x vigorous."""
+        return (self.moderate_s + 2 * self.high_s) / 60.0
+
+
+def week_start_of(d: date, week_start: int = 0) -> date:
+    """First day of the user's week holding `d` (week_start: Monday 0 ... Sunday 6)."""
+    return d - timedelta(days=(d.weekday() - week_start) % 7)
+
+
+def week_label(start: date) -> str:
+    """Label of the week starting on `start`: the ISO week of its fourth day, e.g. '2026-W47'."""
+    y, w, _ = (start + timedelta(days=3)).isocalendar()
+    return f"{y:04d}-W{w:02d}"
+
+
+def parse_week(label: str, week_start: int = 0) -> date:
+    """First day of the user's week labelled `label` ('2026-W47'); HrzoneError if impossible."""
+    m = _WEEK_RE.match(label.strip())
+    if not m:
+        raise HrzoneError(f"--week {label!r} is not a week (use YYYY-Www, e.g. 2026-W47)")
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        weeks = date(year, 12, 28).isocalendar()[1]
+        raise HrzoneError(f"--week {label}: {year} has {weeks} ISO weeks") from None
+    # The user's week whose fourth day falls in this ISO week.
+    for i in range(7):
+        d = monday + timedelta(days=i)
+        if (d.weekday() - week_start) % 7 == 3:
+            return d - timedelta(days=3)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def local_midnight(d: date, tz: tzinfo) -> datetime:
+    """The UTC instant at which local day `d` begins in `tz` (zoneinfo resolves DST)."""
+    return datetime.combine(d, time(0), tzinfo=tz).astimezone(timezone.utc)
+
+
+def day_spans(start: datetime, n_s: int, tz: tzinfo) -> list[tuple[date, int, int]]:
+    """Split seconds [0, n_s) from aware `start` into local days: [(day, i0, i1), ...].
+
+    Second i covers [start + i, start + i + 1) and belongs to the local day it starts in.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be an aware datetime")
+    if n_s <= 0:
+        return []
+    day = start.astimezone(tz).date()
+    spans: list[tuple[date, int, int]] = []
+    i0 = 0
+    while i0 < n_s:
+        nxt = local_midnight(day + timedelta(days=1), tz)
+        i1 = min(n_s, max(i0, int(np.ceil((nxt - start).total_seconds()))))
+        if i1 > i0:
+            spans.append((day, i0, i1))
+        i0 = i1
+        day += timedelta(days=1)
+    return spans
+
+
+def credit_days(start: datetime, zone_per_s: np.ndarray, tz: tzinfo) -> list[DayCredit]:
+    """Per local day, the seconds in each zone from a per-second zone array (zones.classify)."""
+    out: list[DayCredit] = []
+    for day, i0, i1 in day_spans(start, int(zone_per_s.shape[0]), tz):
+        z = zone_per_s[i0:i1]
+        out.append(DayCredit(day, int(np.count_nonzero(z == MODERATE)),
+                             int(np.count_nonzero(z == HIGH)), int(np.count_nonzero(z >= 0))))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotal:
+    """A day's totals over all credited sessions, in seconds."""
+
+    day: date
+    moderate_s: int = 0
+    high_s: int = 0
+    sessions: int = 0
+
+    @property
+    def credited_min(self) -> float:
+        return (self.moderate_s + 2 * self.high_s) / 60.0
+
+
+def week_credited_min(days: Mapping[date, DayTotal], start: date) -> float:
+    """Credited minutes of the week starting on `start`."""
+    return sum(days[d].credited_min for d in (start + timedelta(i) for i in range(7)) if d in days)
+
+
+def weekly_totals(days: Iterable[DayTotal], week_start: int) -> dict[date, float]:
+    """Credited minutes per week (keyed by week start) from day totals."""
+    weeks: dict[date, float] = {}
+    for t in days:
+        w = week_start_of(t.day, week_start)
+        weeks[w] = weeks.get(w, 0.0) + t.credited_min
+    return weeks
+
+
+def streak(weeks: Mapping[date, float], goal_for: Callable[[date], int], upto: date,
+           current: date | None = None) -> int:
+    """Consecutive weeks meeting their goal, ending with the week starting on `upto`.
+
+    If `upto` is the current (unfinished) week and its goal is not met yet, the streak runs up to
+    the week before, so an ongoing streak is not shown as broken on a Monday morning.
+    """
+    w = upto
+    if current is not None and upto == current and weeks.get(w, 0.0) < goal_for(w):
+        w -= timedelta(days=7)
+    n = 0
+    earliest = min(weeks) if weeks else w
+    while w >= earliest and weeks.get(w, 0.0) >= goal_for(w) - 1e-9:
+        n += 1
+        w -= timedelta(days=7)
+    return n
+
+
+def week_days(start: date) -> list[date]:
+    """The seven local days of the week starting on `start`."""
+    return [start + timedelta(days=i) for i in range(7)]
