@@ -58,3 +58,29 @@ def json_option(f: F) -> F:
 def echo_json(obj: Any) -> None:
     """Print one JSON document on one line."""
     click.echo(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+
+def pick_thresholds(opts: dict[str, Any], workout: Any = None) -> Thresholds:
+    """Thresholds for a run: command-line options, else the user profile, else the file's own.
+
+    Raises ThresholdError (one line) when none of them gives thresholds.
+    """
+    from hrzone.errors import ThresholdError
+
+    fallback: Thresholds | None = None
+    try:
+        from hrzone.profile import load_profile, profile_thresholds
+    except ImportError:
+        pass
+    else:
+        fallback = profile_thresholds(load_profile())
+    header = getattr(workout, "header", None)
+    if fallback is None and header is not None and header.thresholds:
+        where = f"{getattr(workout, 'path', 'recording')} header"
+        fallback = Thresholds.from_json(header.thresholds, where)
+    t = thresholds_from_options(opts, fallback)
+    if t is None:
+        raise ThresholdError(
+            "no thresholds: give --age (and --rest), --max, or --moderate and --high in bpm, "
+            "or save them once with 'hrzone profile set'")
+    return t

@@ -1,0 +1,157 @@
+"""A session: items from a source -> recording (as they arrive) -> signal core -> sinks.
+
+The same code runs a live strap and a replay; only the source differs. LiveSession is the
+synchronous heart (one item at a time, used by benchmarks too); run_session drives it from an
+async HeartRateSource and guarantees the recording is closed on any exit, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from hrzone.hrm import MalformedMeasurement, parse_measurement
+from hrzone.loader import signal_config_for
+from hrzone.recording import Event, Header, Notification, RecordingWriter
+from hrzone.series import CONTACT_UNKNOWN, Series
+from hrzone.signal import pipeline
+from hrzone.signal.config import SignalConfig
+from hrzone.signal.pipeline import Output
+from hrzone.source import HeartRateSource
+from hrzone.summary import Accumulator, Summary
+from hrzone.zones import CueConfig, Thresholds
+
+_RR_MS = 1000.0 / 1024.0
+
+
+class Sink:
+    """Receives what happens during a session. Override what you need; all are no-ops."""
+
+    def on_start(self, header: Header, thresholds: Thresholds) -> None:
+        """The session started (header known)."""
+
+    def on_output(self, out: Output, state: pipeline.State) -> None:
+        """The core processed samples (usually one); out.events holds cue-state changes."""
+
+    def on_event(self, event: Event) -> None:
+        """A recording event arrived (connect, disconnect, battery, mark, ...)."""
+
+    def on_malformed(self, item: Notification, error: str) -> None:
+        """A notification could not be decoded (it is still recorded)."""
+
+    def close(self, summary: Summary) -> None:
+        """The session ended."""
+
+
+@dataclass(slots=True)
+class SessionResult:
+    summary: Summary
+    recording: Path | None
+
+
+class LiveSession:
+    """Feeds items one at a time through the streaming core and the sinks (no I/O but the writer)."""
+
+    def __init__(self, header: Header, thresholds: Thresholds, *, signal: SignalConfig | None = None,
+                 cue_config: CueConfig | None = None, writer: RecordingWriter | None = None,
+                 sinks: Iterable[Sink] = (), file: str = "<live>"):
+        self.header = header
+        self.signal = signal or signal_config_for(header.profile)
+        self.state = pipeline.initial(thresholds, self.signal, cue_config)
+        self.writer = writer
+        self.sinks = list(sinks)
+        self.file = file
+        self.malformed = 0
+        self.first_malformed: str | None = None
+        self.acc = Accumulator()
+        self._brk = False
+        self._closed = False
+        for s in self.sinks:
+            s.on_start(header, thresholds)
+
+    def feed(self, item: Notification | Event) -> Output | None:
+        """Record and process one item; returns the core's output for a notification."""
+        if self.writer is not None:
+            self.writer.write(item)
+        if isinstance(item, Event):
+            if item.kind == "disconnect":
+                self._brk = True
+            for s in self.sinks:
+                s.on_event(item)
+            return None
+        try:
+            m = parse_measurement(item.payload)
+        except MalformedMeasurement as e:
+            self.malformed += 1
+            if self.first_malformed is None:
+                self.first_malformed = f"t={item.t_ns / 1e9:.1f}s: {e}"
+            for s in self.sinks:
+                s.on_malformed(item, str(e))
+            return None
+        rr = m.rr_intervals
+        if self.signal.drop_trailing_rr and len(rr) >= 2:
+            rr = rr[:-1]
+        contact = CONTACT_UNKNOWN if m.sensor_contact is None else int(m.sensor_contact)
+        chunk = Series(np.array([item.t_ns / 1e9]), np.array([float(m.heart_rate)]),
+                       np.array([contact], np.int8), np.array([len(rr)], np.int32),
+                       np.asarray(rr, np.float64) * _RR_MS, np.array([self._brk]))
+        self._brk = False
+        out, self.state = pipeline.process(chunk, self.state)
+        self.acc.add(out)
+        for s in self.sinks:
+            s.on_output(out, self.state)
+        return out
+
+    def finish(self) -> Summary:
+        """Close the beat series and the recording; return the summary (sinks get it too)."""
+        tail, self.state = pipeline.finish(self.state)
+        self.acc.add(tail)
+        if self.writer is not None:
+            self.writer.close()
+        warnings = []
+        if self.malformed:
+            warnings.append(f"{self.malformed} malformed notification(s) skipped "
+                            f"(first: {self.first_malformed})")
+        summary = self.acc.summary(self.state, file=self.file,
+                                   fmt="recording", start=self.header.start(),
+                                   malformed=self.malformed, warnings=warnings,
+                                   meta={"device": self.header.device,
+                                         "profile": self.header.profile})
+        if not self._closed:
+            self._closed = True
+            for s in self.sinks:
+                s.close(summary)
+        return summary
+
+
+async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
+                      record_to: Path | None = None, signal: SignalConfig | None = None,
+                      cue_config: CueConfig | None = None, sinks: Iterable[Sink] = (),
+                      file: str | None = None) -> SessionResult:
+    """Run a source to its end (or until cancelled) and return the summary.
+
+    Every item is recorded as it arrives, so an interruption never loses what was received.
+    """
+    header = source.header
+    writer = RecordingWriter(record_to, header) if record_to is not None else None
+    live = LiveSession(header, thresholds, signal=signal, cue_config=cue_config, writer=writer,
+                       sinks=sinks, file=file or str(record_to or getattr(source, "path", "<live>")))
+    try:
+        async for item in source.items():
+            live.feed(item)
+    except asyncio.CancelledError:
+        pass  # Ctrl-C / task cancellation: finish cleanly below
+    finally:
+        await source.aclose()
+    summary = live.finish()
+    return SessionResult(summary, record_to)
+
+
+def started_at(header: Header) -> datetime:
+    """The session's start time from its header."""
+    return header.start()

@@ -1,0 +1,1 @@
+"""The signal core: pure, streaming, explicit state (see pipeline.py)."""
