@@ -104,10 +104,13 @@ class CuePrefs:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any], where: str = "cues") -> CuePrefs:
-        """Preferences from a profile table; unknown keys or wrong types raise ProfileError."""
+        """Preferences from a profile [cues] table ('voice' is accepted for 'language');
+        unknown keys or wrong types raise ProfileError."""
         known = {f.name: f for f in fields(cls)}
         kw: dict[str, Any] = {}
         for k, v in obj.items():
+            if k == "voice":  # the profile's documented spelling of the language
+                k = "language"
             if k not in known:
                 raise ProfileError(f"{where}: unknown cue setting {k!r} (known: {', '.join(known)})")
             default = getattr(cls(), k)
