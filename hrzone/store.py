@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,7 +32,9 @@ import numpy as np
 
 from hrzone.errors import StoreError
 from hrzone.paths import history_path
-from hrzone.week import DayCredit, DayTotal, credit_days
+from hrzone.profile import Profile
+from hrzone.week import (DayCredit, DayTotal, credit_days, streak, week_report, week_start_of,
+                         weekly_totals, weeks_table)
 from hrzone.zones import HIGH, LOW, MODERATE, Thresholds, classify
 
 BUSY_TIMEOUT_MS = 30_000
@@ -410,3 +412,68 @@ def sessions_on_days(db: sqlite3.Connection, first: date, last: date) -> list[Se
 def count_sessions(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
 
+
+
+def find_hash(db: sqlite3.Connection, content_hash: str) -> AddResult | None:
+    """The session already stored under this content hash, if any."""
+    r = db.execute("SELECT id, duplicate_of, path FROM sessions WHERE content_hash = ?",
+                   (content_hash,)).fetchone()
+    return None if r is None else AddResult(r["id"], False, r["duplicate_of"], r["path"])
+
+
+def add_file(db: sqlite3.Connection, path: str | os.PathLike[str], thresholds: Thresholds,
+             tz: tzinfo, fmt: str | None = None) -> AddResult:
+    """Load, summarise and add a workout file (any format load_workout reads); idempotent."""
+    from hrzone.loader import load_workout
+    from hrzone.summary import summarise_workout
+
+    h = file_hash(path)
+    known = find_hash(db, h)
+    if known is not None:
+        return known
+    summary = summarise_workout(load_workout(path, fmt), thresholds)
+    return add_summary(db, summary, path, h, tz)
+
+
+def save_session(summary: SummaryLike, path: str | os.PathLike[str]) -> AddResult:
+    """Add a finished session to the user's history (for `live` and `replay --save`).
+
+    Uses the default database and the profile's time zone; the key is the file's content hash.
+    """
+    from hrzone.profile import load_profile
+
+    db = open_db()
+    try:
+        return add_summary(db, summary, path, file_hash(path), load_profile().tz())
+    finally:
+        db.close()
+
+
+def _tz_name(tz: tzinfo) -> str:
+    return str(getattr(tz, "key", None) or tz)
+
+
+def week_view(db: sqlite3.Connection, profile: Profile, start: date,
+              today: date | None = None) -> dict[str, Any]:
+    """`hrzone week` data for the user's week starting on `start` (see week.week_report)."""
+    tz = profile.tz()
+    today = today or datetime.now(tz).date()
+    end = start + timedelta(days=6)
+    all_days = day_totals(db)
+    weeks = weekly_totals(all_days.values(), profile.week_start_day)
+    current = week_start_of(today, profile.week_start_day)
+    n = streak(weeks, profile.goal_for_week, start, current)
+    sessions = [s.to_json() for s in sessions_on_days(db, start, end)]
+    return week_report(start, all_days, sessions, profile.goal_for_week(start), n, _tz_name(tz))
+
+
+def weeks_view(db: sqlite3.Connection, profile: Profile, last: int,
+               today: date | None = None) -> list[dict[str, Any]]:
+    """`hrzone weeks --last N`: the last N weeks up to the current one, oldest first."""
+    tz = profile.tz()
+    today = today or datetime.now(tz).date()
+    current = week_start_of(today, profile.week_start_day)
+    starts = [current - timedelta(days=7 * i) for i in range(last - 1, -1, -1)]
+    days = day_totals(db, starts[0], current + timedelta(days=6)) if starts else {}
+    weeks = weekly_totals(days.values(), profile.week_start_day)
+    return weeks_table(starts, weeks, days, profile.goal_for_week)

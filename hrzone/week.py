@@ -156,3 +156,42 @@ def streak(weeks: Mapping[date, float], goal_for: Callable[[date], int], upto: d
 def week_days(start: date) -> list[date]:
     """The seven local days of the week starting on `start`."""
     return [start + timedelta(days=i) for i in range(7)]
+
+
+def _r1(x: float) -> float:
+    return round(float(x), 1)
+
+
+def week_report(start: date, days: Mapping[date, DayTotal], sessions: list[dict[str, object]],
+                goal: int, streak_weeks: int, tz_name: str) -> dict[str, object]:
+    """The documented `hrzone week --json` shape for the week starting on `start` (minutes)."""
+    per_day = []
+    mod = high = 0
+    for d in week_days(start):
+        t = days.get(d, DayTotal(d))
+        mod += t.moderate_s
+        high += t.high_s
+        per_day.append({"date": d.isoformat(), "weekday": d.strftime("%a"),
+                        "moderate": _r1(t.moderate_s / 60), "vigorous": _r1(t.high_s / 60),
+                        "credited": _r1(t.credited_min), "sessions": t.sessions})
+    credited = (mod + 2 * high) / 60.0
+    return {"week": week_label(start), "start": start.isoformat(),
+            "end": (start + timedelta(days=6)).isoformat(), "timezone": tz_name,
+            "goal": goal, "credited": _r1(credited), "moderate": _r1(mod / 60),
+            "vigorous": _r1(high / 60), "remaining": _r1(max(0.0, goal - credited)),
+            "met": credited >= goal - 1e-9, "days": per_day, "sessions": sessions,
+            "streak": streak_weeks}
+
+
+def weeks_table(starts: list[date], weeks: Mapping[date, float], days: Mapping[date, DayTotal],
+                goal_for: Callable[[date], int]) -> list[dict[str, object]]:
+    """One row per week (oldest first) for `hrzone weeks`: week, start, goal, minutes, met."""
+    rows = []
+    for s in starts:
+        mod = sum(days[d].moderate_s for d in week_days(s) if d in days)
+        high = sum(days[d].high_s for d in week_days(s) if d in days)
+        credited = weeks.get(s, 0.0)
+        rows.append({"week": week_label(s), "start": s.isoformat(), "goal": goal_for(s),
+                     "credited": _r1(credited), "moderate": _r1(mod / 60),
+                     "vigorous": _r1(high / 60), "met": credited >= goal_for(s) - 1e-9})
+    return rows
