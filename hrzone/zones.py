@@ -271,7 +271,8 @@ def track_cues(
         if last_valid is not None and t - last_valid >= config.signal_lost_s:
             cand, cand_since = INVALID, t
         last_valid = t
-        z = _hyst_zone(cand if cand != INVALID else zone, hr, thresholds, margin)
+        # Hysteresis is relative to the announced zone: a dip back inside it restarts the dwell.
+        z = _hyst_zone(zone, hr, thresholds, margin)
         if z != cand:
             cand, cand_since = z, t
         if cand != zone and t - cand_since >= dwell:

@@ -1,0 +1,148 @@
+"""Threshold models, validation, classification and the cue state (hysteresis + dwell)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hrzone.errors import ThresholdError
+from hrzone.zones import (
+    HIGH, INVALID, LOW, MODERATE, CueConfig, CueState, Thresholds, classify, estimate_max_hr,
+    resolve_thresholds, track_cues,
+)
+
+
+def test_karvonen_acsm_defaults():
+    t = resolve_thresholds("hrr", age=40, rest=60)
+    assert t.max_bpm == 180.0 and t.max_source == "tanaka"  # 208 - 0.7 * 40
+    assert t.moderate_bpm == pytest.approx(60 + 0.4 * 120)
+    assert t.high_bpm == pytest.approx(60 + 0.6 * 120)
+
+
+def test_percent_hrmax_defaults_with_measured_max():
+    t = resolve_thresholds("hrmax", max_hr=190)
+    assert (t.moderate_bpm, t.high_bpm) == (pytest.approx(121.6), pytest.approx(146.3))
+    assert t.max_source == "measured"
+
+
+def test_beta_blocker_estimate():
+    assert estimate_max_hr(50, beta_blocker=True) == pytest.approx(129.0)
+    assert resolve_thresholds(age=50, beta_blocker=True).max_source == "beta-blocker"
+
+
+def test_absolute_bpm_and_method_inference():
+    t = resolve_thresholds(moderate=105, high=125, ceiling=150)
+    assert (t.method, t.moderate_bpm, t.high_bpm, t.ceiling_bpm) == ("bpm", 105, 125, 150)
+    assert resolve_thresholds(age=30).method == "hrmax"
+    assert resolve_thresholds(age=30, rest=55).method == "hrr"
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({}, "no thresholds"),
+    ({"moderate": 130, "high": 120}, "must be below high"),
+    ({"moderate": 120, "high": 120}, "must be below high"),
+    ({"moderate": 10, "high": 120}, "--moderate 10 bpm is not plausible"),
+    ({"method": "bpm", "moderate": 100}, "needs both"),
+    ({"method": "hrr", "age": 40}, "needs --rest"),
+    ({"method": "hrr", "age": 40, "rest": 190}, "not plausible"),
+    ({"method": "hrr", "max_hr": 150, "rest": 110}, None),
+    ({"method": "hrr", "max_hr": 120, "rest": 119}, None),
+    ({"method": "hrmax"}, "needs --max or --age"),
+    ({"age": 400}, "--age 400"),
+    ({"max_hr": 400}, "--max 400"),
+    ({"moderate": 100, "high": 120, "ceiling": 90}, "--ceiling 90"),
+    ({"method": "hrr", "age": 40, "rest": 60, "moderate": 100}, "go with --method bpm"),
+    ({"method": "zz", "age": 40}, "unknown"),
+])
+def test_impossible_thresholds(kw, msg):
+    method = kw.pop("method", None)
+    if msg is None:
+        resolve_thresholds(method, **kw)  # plausible edge cases pass
+        return
+    with pytest.raises(ThresholdError, match=msg):
+        resolve_thresholds(method, **kw)
+
+
+def test_rest_must_be_below_max():
+    with pytest.raises(ThresholdError, match="below the maximum"):
+        resolve_thresholds("hrr", max_hr=110, rest=115)
+
+
+def test_from_json_round_trip_and_validation():
+    t = resolve_thresholds("hrr", age=40, rest=60, ceiling=160)
+    assert Thresholds.from_json(t.to_json()) == t
+    with pytest.raises(ThresholdError, match="header"):
+        Thresholds.from_json({"method": "bpm"}, "x.jsonl header")
+    with pytest.raises(ThresholdError):
+        Thresholds.from_json({"method": "bpm", "moderate_bpm": 140, "high_bpm": 120})
+
+
+def test_classify():
+    t = resolve_thresholds(moderate=100, high=130)
+    hr = np.array([80, 99.9, 100, 129, 130, 180, 150])
+    valid = np.array([1, 1, 1, 1, 1, 1, 0], bool)
+    assert classify(hr, valid, t).tolist() == [LOW, LOW, MODERATE, MODERATE, HIGH, HIGH, INVALID]
+
+
+def _track(hr, cfg=CueConfig(), th=None, valid=None):
+    th = th or resolve_thresholds(moderate=100, high=130, ceiling=160)
+    t = np.arange(len(hr), dtype=float)
+    v = np.ones(len(hr), bool) if valid is None else valid
+    return track_cues(t, np.asarray(hr, float), v, CueState(), th, cfg)
+
+
+def test_no_flapping_around_a_threshold():
+    rng = np.random.default_rng(0)
+    hr = 100 + 2.5 * rng.standard_normal(3600)  # an hour hovering at the moderate threshold
+    _, events, _ = _track(hr)
+    zone_events = [e for e in events if e.kind == "zone"]
+    assert len(zone_events) <= 2
+
+
+def test_dwell_delays_announcement():
+    hr = [90] * 60 + [115] * 60
+    zone, events, _ = _track(hr, CueConfig(dwell_s=12))
+    ev = [e for e in events if e.kind == "zone"]
+    assert [(e.previous, e.value) for e in ev] == [(INVALID, LOW), (LOW, MODERATE)]
+    assert ev[1].t_s == 72.0
+    assert zone[71] == LOW and zone[72] == MODERATE
+
+
+def test_short_excursion_not_announced():
+    hr = [90] * 60 + [115] * 8 + [90] * 60
+    _, events, _ = _track(hr, CueConfig(dwell_s=12))
+    assert [e.value for e in events if e.kind == "zone"] == [LOW]
+
+
+def test_hysteresis_margin():
+    hr = [90] * 30 + [102] * 60  # above the threshold but within the 3 bpm margin
+    _, events, _ = _track(hr, CueConfig(margin_bpm=3))
+    assert [e.value for e in events if e.kind == "zone"] == [LOW]
+
+
+def test_ceiling_and_signal_events():
+    hr = [120] * 30 + [165] * 30 + [120] * 30 + [np.nan] * 30 + [120] * 30
+    valid = ~np.isnan(np.asarray(hr, float))
+    _, events, _ = _track(hr, valid=valid)
+    kinds = [(e.kind, e.value) for e in events if e.kind != "zone"]
+    assert kinds == [("ceiling", 1), ("ceiling", 0), ("signal", 0), ("signal", 1)]
+
+
+def test_chunked_tracking_equals_whole():
+    rng = np.random.default_rng(1)
+    hr = np.repeat(rng.uniform(80, 170, 40), 45) + rng.standard_normal(1800)
+    th = resolve_thresholds(moderate=100, high=130, ceiling=160)
+    t = np.arange(len(hr), dtype=float)
+    v = rng.random(len(hr)) > 0.05
+    z1, e1, s1 = track_cues(t, hr, v, CueState(), th, CueConfig())
+    state, zs, es = CueState(), [], []
+    for a in range(0, len(hr), 37):
+        z, e, state = track_cues(t[a:a + 37], hr[a:a + 37], v[a:a + 37], state, th, CueConfig())
+        zs.append(z)
+        es += e
+    assert np.array_equal(z1, np.concatenate(zs)) and es == e1 and state == s1
+
+
+def test_bad_cue_config():
+    with pytest.raises(ThresholdError):
+        CueConfig(dwell_s=-1)
