@@ -1,0 +1,309 @@
+"""Cue engine: the clock is injected (each input carries its time), so every rule is exact."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hrzone.cues import ALERT, SAFETY, Cue, CueEngine, CueInput, CuePrefs, cue_inputs
+from hrzone.errors import ProfileError
+from hrzone.phrases import PHRASES, placeholders
+from hrzone.zones import (HIGH, MODERATE, CueConfig, CueEvent, CueState, classify,
+                          resolve_thresholds, track_cues)
+
+TH = resolve_thresholds("bpm", moderate=110, high=140, ceiling=160)
+SWITCHES = [f.name for f in fields(CuePrefs) if isinstance(getattr(CuePrefs(), f.name), bool)]
+
+
+def run_hr(hr: np.ndarray, valid: np.ndarray | None = None, prefs: CuePrefs | None = None,
+           weekly_before: int = 0, battery: list[tuple[float, float]] = (),
+           config: CueConfig = CueConfig()) -> tuple[list[Cue], list[CueInput]]:
+    """HR at 1 Hz -> track_cues -> cue engine (end summary included)."""
+    t = np.arange(hr.size, dtype=float)
+    v = np.isfinite(hr) if valid is None else valid
+    _, events, _ = track_cues(t, np.nan_to_num(hr), v, CueState(), TH, config)
+    z = classify(np.nan_to_num(hr), v, TH)
+    credited = np.cumsum(np.where(z == HIGH, 2.0, np.where(z == MODERATE, 1.0, 0.0)))
+    inputs = cue_inputs(t, v, credited, events, battery)
+    engine = CueEngine(prefs)
+    cues, state = engine.run(inputs, engine.initial(weekly_before))
+    end, _ = engine.finish(state)
+    return cues + end, inputs
+
+
+def steps(*segments: tuple[float, float]) -> np.ndarray:
+    """Piecewise-constant HR: (seconds, bpm) segments at 1 Hz."""
+    return np.concatenate([np.full(int(n), bpm, float) for n, bpm in segments])
+
+
+def of(cues: list[Cue], kind: str) -> list[Cue]:
+    return [c for c in cues if c.kind == kind]
+
+
+# -- zones: settle, dwell, hysteresis, gap --------------------------------------------------------
+
+def test_sustained_change_is_announced_after_dwell_and_not_before_settle() -> None:
+    hr = steps((30, 90), (300, 120))          # moderate from t=30
+    cues, _ = run_hr(hr)
+    zones = of(cues, "zone")
+    assert [c.key for c in zones] == ["zone:moderate"]
+    assert zones[0].sound == "up"
+    assert zones[0].t_s >= 60.0                # settle time
+    cues2, _ = run_hr(hr, prefs=CuePrefs(settle_s=0))
+    z2 = of(cues2, "zone")[0]
+    assert 30 + CueConfig().dwell_s <= z2.t_s <= 30 + CueConfig().dwell_s + 1
+
+
+def test_hovering_within_margin_gives_no_zone_cue() -> None:
+    rng = np.random.default_rng(3)
+    # Settled in moderate, then 20 minutes of HR wandering 2 bpm either side of 110 (margin 3).
+    hr = np.concatenate([steps((120, 120)), 110 + rng.uniform(-2.9, 2.9, 1200)])
+    # Start just below: "moderate" (announced once) must not flip to low and back.
+    cues, _ = run_hr(hr)
+    assert [c.key for c in of(cues, "zone")] == ["zone:moderate"]
+
+
+def test_short_excursions_shorter_than_dwell_give_no_cue() -> None:
+    # 8 s bursts well into high (dwell is 12 s) every 40 s, while in moderate.
+    hr = steps((120, 120), *[(32, 120), (8, 150)] * 20)
+    cues, _ = run_hr(hr)
+    assert [c.key for c in of(cues, "zone")] == ["zone:moderate"]
+
+
+def test_at_most_one_cue_per_minimum_gap() -> None:
+    # Big zone swings every 15 s: each passes hysteresis and dwell, the gap must hold.
+    hr = steps((60, 90), *[(15, 125), (15, 150), (15, 90)] * 30)
+    prefs = CuePrefs(min_gap_s=30)
+    cues, _ = run_hr(hr, prefs=prefs)
+    spoken = [c for c in cues if c.priority < SAFETY and c.kind not in ("start", "end")]
+    assert len(of(cues, "zone")) >= 10
+    times = [c.t_s for c in spoken] + [c.t_s for c in cues if c.kind == "start"]
+    times.sort()
+    assert all(b - a >= prefs.min_gap_s for a, b in zip(times, times[1:]))
+
+
+def test_newer_cue_of_same_kind_replaces_queued_one_and_repeats_are_dropped() -> None:
+    e = CueEngine(CuePrefs(settle_s=0, min_gap_s=30, start=False))
+    s = e.initial()
+    zone = lambda t, v, p: CueEvent(t, "zone", v, p, 120.0)  # noqa: E731
+    out, s = e.step(CueInput(0, True, 0, (zone(0, MODERATE, 0),)), s)
+    assert [c.key for c in out] == ["zone:moderate"]
+    out, s = e.step(CueInput(5, True, 0, (zone(5, HIGH, MODERATE),)), s)   # queued (gap)
+    out2, s = e.step(CueInput(10, True, 0, (zone(10, 0, HIGH),)), s)       # replaces it
+    assert out == out2 == []
+    out, s = e.step(CueInput(31, True, 0), s)
+    assert [(c.key, c.sound) for c in out] == [("zone:low", "down")]
+    # Queued "high" replaced by a return to the announced zone: nothing is said at all.
+    out, s = e.step(CueInput(40, True, 0, (zone(40, HIGH, 0),)), s)
+    out2, s = e.step(CueInput(45, True, 0, (zone(45, 0, HIGH),)), s)
+    out3, s = e.run([CueInput(t, True, 0) for t in range(46, 200)], s)
+    assert out == out2 == out3 == []
+
+
+# -- safety ----------------------------------------------------------------------------------------
+
+def test_ceiling_preempts_the_gap_and_repeats_while_above() -> None:
+    # Moderate at t=120 (after settle, dwell); ceiling crossed 10 s after the zone cue.
+    hr = steps((108, 90), (20, 125), (150, 170), (200, 125))
+    cues, _ = run_hr(hr, prefs=CuePrefs(settle_s=0))
+    zone_t = of(cues, "zone")[0].t_s
+    ceil = [c for c in of(cues, "ceiling") if c.key == "ceiling:above"]
+    assert ceil and ceil[0].priority == SAFETY and ceil[0].sound == "ceiling"
+    first = ceil[0].t_s
+    assert first == 128 + CueConfig().ceiling_dwell_s          # not held back by the gap
+    assert first - zone_t < CuePrefs().min_gap_s
+    gaps = np.diff([c.t_s for c in ceil])
+    assert len(ceil) == 3 and np.allclose(gaps, CuePrefs().ceiling_repeat_s)
+    # The zone cue for "high" is superseded by "ease off"; "back below" follows promptly.
+    assert "zone:high" not in [c.key for c in cues]
+    below = [c for c in of(cues, "ceiling") if c.key == "ceiling:below"]
+    assert len(below) == 1 and below[0].priority == ALERT and below[0].t_s < 278 + 40
+
+
+def test_ceiling_repeats_stop_while_signal_invalid() -> None:
+    hr = steps((60, 90), (400, 170))
+    valid = np.ones(hr.size, bool)
+    valid[200:400] = False
+    cues, inputs = run_hr(hr, valid=valid, prefs=CuePrefs(settle_s=0))
+    for c in of(cues, "ceiling"):
+        assert not 200 <= c.t_s < 400
+
+
+# -- signal validity ---------------------------------------------------------------------------------
+
+def test_no_cue_while_signal_invalid_except_signal_and_battery() -> None:
+    rng = np.random.default_rng(1)
+    hr = steps((60, 90), (300, 125), (200, 150), (400, 120), (300, 95))
+    valid = rng.random(hr.size) > 0.02
+    for a, b in ((100, 160), (350, 380), (800, 900)):
+        valid[a:b] = False
+    cues, inputs = run_hr(hr, valid=valid, battery=[(370.0, 10.0)])
+    valid_at = {i.t_s: i.valid for i in inputs}
+    kinds = {c.kind for c in cues}
+    assert {"zone", "signal", "battery", "milestone"} <= kinds
+    for c in cues:
+        if c.kind not in ("signal", "battery", "end"):
+            assert valid_at[c.t_s], c
+    lost = [c for c in of(cues, "signal") if c.key == "signal:lost"]
+    assert len(lost) >= 2
+
+
+def test_signal_back_before_lost_was_spoken_says_nothing() -> None:
+    e = CueEngine(CuePrefs(settle_s=0, start=False))
+    s = e.initial()
+    out, s = e.step(CueInput(0, True, 0, (CueEvent(0, "zone", MODERATE, -1, 120.0),)), s)
+    lost = CueEvent(12, "signal", 0, 1, float("nan"))
+    back = CueEvent(15, "signal", 1, 0, 120.0)
+    out1, s = e.step(CueInput(12, False, 0, (lost,)), s)
+    out2, s = e.step(CueInput(15, True, 0, (back,)), s)
+    out3, s = e.run([CueInput(t, True, 0) for t in range(16, 120)], s)
+    assert out1 + out2 + out3 == []
+
+
+# -- totals: milestones, goal, battery, end ------------------------------------------------------------
+
+def test_milestones_and_goal_exactly_once() -> None:
+    hr = steps((60, 90), (46 * 60, 125), (600, 90))      # 46 credited minutes
+    cues, _ = run_hr(hr, weekly_before=125)
+    keys = [c.key for c in of(cues, "milestone")]
+    assert keys == ["milestone:10", "milestone:20", "milestone:30", "milestone:40"]
+    goal = of(cues, "goal")
+    assert len(goal) == 1 and 60 + 25 * 60 - 1 <= goal[0].t_s <= 60 + 25 * 60
+    end = of(cues, "end")[0]
+    assert end.text == "Session done. 46 minutes credited; 171 of 150 this week."
+
+
+def test_goal_already_reached_is_not_announced_again() -> None:
+    cues, _ = run_hr(steps((60, 90), (1800, 125)), weekly_before=150)
+    assert of(cues, "goal") == []
+
+
+def test_goal_and_milestone_at_once_say_only_the_goal() -> None:
+    cues, _ = run_hr(steps((60, 90), (1300, 125)), weekly_before=130)
+    assert len(of(cues, "goal")) == 1
+    assert "milestone:20" not in [c.key for c in cues]
+    assert "milestone:10" in [c.key for c in cues]
+
+
+def test_engine_is_robust_to_repeated_and_backward_totals() -> None:
+    e = CueEngine(CuePrefs(milestone_every_min=1, start=False))
+    s = e.initial()
+    credited = [0, 30, 61, 50, 61, 200, 120, 200, 200]
+    out, s = e.run([CueInput(float(i * 40), True, c) for i, c in enumerate(credited)], s)
+    assert [c.key for c in out] == ["milestone:1", "milestone:3"]
+    assert out[0].text == "1 minute credited."
+
+
+def test_battery_low_once_below_threshold() -> None:
+    e = CueEngine(CuePrefs(start=False))
+    s = e.initial()
+    levels = [80, 40, 16, 15, 14, 9, 30, 5]
+    out, s = e.run([CueInput(float(i * 100), True, 0, (), lv) for i, lv in enumerate(levels)], s)
+    assert [(c.key, c.t_s) for c in out] == [("battery:low", 400.0)]
+
+
+def test_finish_is_final_and_without_goal_is_short() -> None:
+    e = CueEngine(CuePrefs(weekly_goal_min=0))
+    s = e.initial()
+    _, s = e.step(CueInput(0, True, 0), s)
+    _, s = e.step(CueInput(600, True, 9.9 * 60), s)
+    out, s = e.finish(s)
+    assert [c.text for c in out] == ["Session done. 9 minutes credited."]
+    assert e.finish(s)[0] == [] and e.step(CueInput(700, True, 0), s)[0] == []
+
+
+# -- switches -------------------------------------------------------------------------------------------
+
+def everything() -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
+    """A session that triggers every cue kind with default settings."""
+    hr = steps((60, 90), (700, 125), (200, 150), (150, 170), (300, 125), (100, 95), (300, 125))
+    valid = np.ones(hr.size, bool)
+    valid[1700:1740] = False
+    return hr, valid, [(100.0, 80.0), (1000.0, 12.0)]
+
+
+def test_scenario_has_every_kind() -> None:
+    hr, valid, battery = everything()
+    cues, _ = run_hr(hr, valid=valid, battery=battery, weekly_before=130)
+    assert {c.kind for c in cues} == {"start", "zone", "ceiling", "signal", "battery",
+                                      "milestone", "goal", "end"}
+    assert {c.key for c in of(cues, "zone")} == {"zone:low", "zone:moderate", "zone:high"}
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+def test_every_kind_can_be_switched_off(switch: str) -> None:
+    hr, valid, battery = everything()
+    on, _ = run_hr(hr, valid=valid, battery=battery, weekly_before=130)
+    off, _ = run_hr(hr, valid=valid, battery=battery, weekly_before=130,
+                    prefs=CuePrefs(**{switch: False}))
+
+    def silenced(c: Cue) -> bool:
+        return not CuePrefs(**{switch: False}).enabled(c.kind, c.key)
+
+    assert any(silenced(c) for c in on)
+    assert not any(silenced(c) for c in off)
+
+
+def test_switched_off_zone_is_tracked_silently() -> None:
+    # moderate -> low (not spoken) -> moderate again: the return to target is announced.
+    hr = steps((60, 90), (200, 125), (200, 95), (200, 125))
+    cues, _ = run_hr(hr, prefs=CuePrefs(zone_low=False))
+    assert [c.key for c in of(cues, "zone")] == ["zone:moderate", "zone:moderate"]
+
+
+# -- streaming == batch, prefs, phrases ------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=8))
+def test_any_split_gives_the_same_cues(cuts: list[int]) -> None:
+    hr, valid, battery = everything()
+    t = np.arange(hr.size, dtype=float)
+    _, events, _ = track_cues(t, hr, valid, CueState(), TH, CueConfig())
+    z = classify(hr, valid, TH)
+    credited = np.cumsum(np.where(z == HIGH, 2.0, np.where(z == MODERATE, 1.0, 0.0)))
+    inputs = cue_inputs(t, valid, credited, events, battery)
+    e = CueEngine()
+    whole, _ = e.run(inputs, e.initial(130))
+    s = e.initial(130)
+    parts: list[Cue] = []
+    i = 0
+    for n in cuts + [len(inputs)]:
+        out, s = e.run(inputs[i:i + n], s)
+        parts += out
+        i += n
+    assert parts == whole
+
+
+def test_prefs_from_profile_table() -> None:
+    p = CuePrefs.from_json({"voice": "en", "zone_low": False, "min_gap_s": 45})
+    assert (p.language, p.zone_low, p.min_gap_s) == ("en", False, 45)
+    for bad, msg in (({"shout": True}, "unknown cue setting 'shout'"),
+                     ({"zone_low": "no"}, "expected true or false"),
+                     ({"min_gap_s": -1}, "min_gap_s"),
+                     ({"milestone_every_min": 0}, "milestone_every_min"),
+                     ({"voice": "tlh"}, "no phrases")):
+        with pytest.raises(ProfileError, match=msg):
+            CuePrefs.from_json(bad, where="profile [cues]")
+    with pytest.raises(ProfileError, match="weekly minutes"):
+        CueEngine().initial(-5)
+
+
+def test_every_language_has_every_phrase_with_the_same_placeholders() -> None:
+    en = PHRASES["en"]
+    for lang, table in PHRASES.items():
+        assert set(table) == set(en), lang
+        for k, text in table.items():
+            assert placeholders(text) == placeholders(en[k]), (lang, k)
+            assert len(text.split()) <= 12, "phrases are short"
+
+
+def test_expected_texts_cover_what_the_engine_says() -> None:
+    hr, valid, battery = everything()
+    cues, _ = run_hr(hr, valid=valid, battery=battery, weekly_before=130)
+    e = CueEngine()
+    texts = set(e.expected_texts(e.initial(130)))
+    assert {c.text for c in cues if c.kind != "end"} <= texts
