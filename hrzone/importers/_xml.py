@@ -1,0 +1,86 @@
+"""Streaming, defended XML reading shared by the TCX and GPX importers.
+
+xml.etree.ElementTree.iterparse never fetches external entities, but expat does expand internal
+ones, so a DOCTYPE with entity declarations could blow up memory ("billion laughs"). TCX and GPX
+never need a DOCTYPE: any file that declares one (or an entity) is rejected before parsing it.
+Elements are matched by local name, whatever the namespace (devices disagree on namespaces).
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from hrzone.errors import ImportFormatError
+from hrzone.importers._common import fail
+
+_FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
+_TAIL = max(len(x) for x in _FORBIDDEN)
+
+
+class _Guarded(io.RawIOBase):
+    """File wrapper that refuses DOCTYPE/ENTITY declarations as the parser reads the bytes."""
+
+    def __init__(self, raw: BinaryIO, path: Path) -> None:
+        self._raw = raw
+        self._path = path
+        self._tail = b""
+        self.first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        if self.first and data:
+            self.first = False
+            if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+                fail(self._path, "UTF-16/32 encoded XML is not supported (save it as UTF-8)")
+        window = self._tail + data
+        for bad in _FORBIDDEN:
+            if bad in window:
+                fail(self._path, f"XML {bad[2:].decode().lower()} declarations are not allowed "
+                                 "(TCX/GPX never need them; refusing a possible XML bomb)")
+        self._tail = window[-_TAIL:]
+        return data
+
+
+class XmlSyntaxError(ImportFormatError):
+    """The XML is not well-formed (often: the file is truncated)."""
+
+
+def local(tag: str) -> str:
+    """Local name of an ElementTree tag ('{ns}hr' -> 'hr')."""
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag.rpartition(":")[2]
+
+
+def iter_xml(path: Path, fh: BinaryIO) -> Iterator[tuple[str, ET.Element, str]]:
+    """Yield (event, element, local name) for 'start' and 'end' events.
+
+    The caller clears elements it has used; a ParseError becomes XmlSyntaxError ("file: line N
+    column C: reason"), which callers catch to keep a truncated file's samples.
+    """
+    try:
+        for event, elem in ET.iterparse(_Guarded(fh, path), events=("start", "end")):
+            yield event, elem, local(elem.tag)
+    except ET.ParseError as e:
+        line, col = getattr(e, "position", (0, 0))
+        reason = str(e).split(":")[0]
+        raise XmlSyntaxError(f"{path}: line {line} column {col}: {reason}") from None
+
+
+def text_of(elem: ET.Element) -> str:
+    """Stripped text of an element ('' when none)."""
+    return (elem.text or "").strip()
+
+
+def parse_number(text: str) -> float | None:
+    """A finite float from text, else None."""
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if v == v and abs(v) != float("inf") else None

@@ -1,0 +1,102 @@
+"""Garmin Training Center (TCX) files: activities, laps, tracks, multisport sessions.
+
+One sample per Trackpoint with HeartRateBpm/Value. Garmin devices start a new <Track> inside a
+lap when the timer is stopped and restarted, so the first sample of every Track after the first
+(and of every Activity after the first) gets brk=True; a new Lap alone (auto-lap) is no pause.
+Lap TotalTimeSeconds add up to the timer time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hrzone.importers._common import SampleBuilder, fail, finish, parse_iso
+from hrzone.importers._xml import XmlSyntaxError, iter_xml, parse_number, text_of
+from hrzone.workout import Workout
+
+
+def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
+    """Read a TCX file into a Workout (HR in bpm, t_s in seconds from the first sample)."""
+    builder = SampleBuilder()
+    warns: list[str] = []
+    sports: list[str] = []
+    laps: list[float] = []
+    meta: dict[str, Any] = {"activities": 0, "laps": 0, "tracks": 0, "trackpoints": 0}
+    root_seen = False
+    stack: list[str] = []
+    tracks_seen = 0
+    point_t: float | None = None
+    point_hr: float | None = None
+    bad_time = bad_hr = 0
+    first_t: float | None = None  # of any trackpoint, with or without HR: the start
+    try:
+        with open(path, "rb") as fh:
+            for event, elem, name in iter_xml(path, fh):
+                if event == "start":
+                    if not root_seen:
+                        root_seen = True
+                        if name != "TrainingCenterDatabase":
+                            fail(path, f"root element is {name!r}, not TrainingCenterDatabase")
+                    stack.append(name)
+                    if name == "Activity":
+                        meta["activities"] += 1
+                        sport = elem.get("Sport")
+                        if sport:
+                            sports.append(sport)
+                    elif name == "Track":
+                        tracks_seen += 1
+                        meta["tracks"] += 1
+                        if tracks_seen > 1:
+                            builder.mark_break()
+                    elif name == "Trackpoint":
+                        point_t = point_hr = None
+                    continue
+                stack.pop()
+                parent = stack[-1] if stack else ""
+                if name == "Time" and parent == "Trackpoint":
+                    point_t = parse_iso(text_of(elem))
+                    if point_t is None:
+                        bad_time += 1
+                    elif first_t is None:
+                        first_t = point_t
+                elif name == "Value" and parent == "HeartRateBpm" and len(stack) >= 2 \
+                        and stack[-2] == "Trackpoint":
+                    point_hr = parse_number(text_of(elem))
+                    if point_hr is None or not 0 <= point_hr < 1000:
+                        bad_hr += 1
+                        point_hr = None
+                elif name == "Trackpoint":
+                    meta["trackpoints"] += 1
+                    if point_t is not None and point_hr is not None and point_hr > 0:
+                        builder.add(point_t, point_hr)
+                    elem.clear()
+                elif name == "TotalTimeSeconds" and parent == "Lap":
+                    v = parse_number(text_of(elem))
+                    if v is not None and v >= 0:
+                        laps.append(v)
+                elif name == "Lap":
+                    meta["laps"] += 1
+                    elem.clear()
+                elif name == "Name" and parent == "Creator" and "device" not in meta:
+                    meta["device"] = text_of(elem)
+                elif name == "Activity":
+                    elem.clear()
+                    builder.mark_break()  # the next activity starts after a pause
+                    tracks_seen = 0
+    except XmlSyntaxError as e:
+        if len(builder) == 0:
+            raise
+        warns.append(f"file truncated or malformed ({str(e).split(': ', 1)[-1]}); "
+                     "summarised what was readable")
+    if not root_seen:
+        fail(path, "no XML element found")
+    if bad_time:
+        warns.append(f"{bad_time} trackpoints with an unreadable Time were skipped")
+    if bad_hr:
+        warns.append(f"{bad_hr} trackpoints with an unreadable heart rate were skipped")
+    meta["sports"] = list(dict.fromkeys(sports))
+    meta["sport"] = ",".join(meta["sports"]) or None
+    meta["timer_time_s"] = float(sum(laps)) if laps else None
+    return finish(path, "tcx", builder, max_gap_s=max_gap_s, warnings=warns, meta=meta,
+                  t0_epoch_s=first_t, start_known=first_t is not None)
