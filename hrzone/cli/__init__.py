@@ -51,6 +51,7 @@ def _register() -> None:
     # Each noun lives in its own module; importing it attaches its commands to `cli`.
     from hrzone.cli import replay, summary  # noqa: F401
     from hrzone.cli import export, log, plot, profile, week  # noqa: F401
+    from hrzone.cli import simulate  # noqa: F401
 
 
 def main() -> None:
