@@ -325,7 +325,7 @@ def set_value(key: str, text: str, path: Path | None = None,
               today: Callable[[], date] = date.today) -> Profile:
     """Set one key (dotted for tables: progression.start, cues.voice) from text; save atomically.
 
-    The value "none" (or an empty string) removes the key. Setting the first progression key
+    The value "none" (or an empty string) removes the key (or a whole table). Setting the first progression key
     fills in progression.from with today's date.
     """
     p = path or profile_path()
@@ -333,7 +333,9 @@ def set_value(key: str, text: str, path: Path | None = None,
     where = str(p)
     remove = text.strip().lower() in ("", "none", "null")
     head, _, sub = key.partition(".")
-    if not sub:
+    if not sub and key in TABLES and remove:
+        raw.pop(key, None)
+    elif not sub:
         if key not in KEYS:
             hint = f" (a table: use {key}.<name>)" if key in TABLES else ""
             raise ProfileError(f"{where}: unknown key {key!r}{hint} (allowed: "

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from hrzone.hrm import Measurement, encode_measurement
 from hrzone.recording import Header, RecordingWriter
+from hrzone.zones import Thresholds, resolve_thresholds
 
 
 def make_recording(path: Path, start: datetime, hr_bpm: Sequence[int], *, rr: bool = True,
@@ -33,3 +38,33 @@ def make_recording(path: Path, start: datetime, hr_bpm: Sequence[int], *, rr: bo
 def steady(minutes: float, bpm: int) -> list[int]:
     """A constant HR for `minutes` minutes at 1 Hz."""
     return [bpm] * int(minutes * 60)
+
+
+@dataclass
+class FakeSummary:
+    """Just what store.add_summary reads of a hrzone.summary.Summary (fast to build)."""
+
+    start: datetime
+    per_second_hr: np.ndarray
+    thresholds: Thresholds
+    fmt: str = "recording"
+    has_rr: bool = True
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.per_second_hr.shape[0])
+
+    @property
+    def valid_s(self) -> float:
+        return float(np.count_nonzero(self.per_second_hr))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "format": self.fmt}
+
+
+def fake(start: datetime, *segments: tuple[float, int], fmt: str = "recording",
+         has_rr: bool = True, thresholds: Thresholds | None = None) -> FakeSummary:
+    """A FakeSummary from (minutes, bpm) segments; bpm 0 = nothing credited."""
+    hr = np.concatenate([np.full(int(m * 60), b, np.uint8) for m, b in segments])
+    thr = thresholds or resolve_thresholds("bpm", moderate=100, high=140)
+    return FakeSummary(start, hr, thr, fmt, has_rr)

@@ -1,0 +1,159 @@
+"""User paths and the profile TOML: defaults, validation, atomic writes, goal progression."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from hrzone import paths
+from hrzone.errors import ProfileError
+from hrzone.profile import (DEFAULT_GOAL_MIN, from_dict, load_profile, profile_thresholds,
+                            save_raw, set_value)
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_hrzone_home_overrides_every_user_path(hrzone_home: Path) -> None:
+    assert paths.config_dir() == hrzone_home / "config"
+    assert paths.data_dir() == hrzone_home / "data"
+    assert paths.cache_dir() == hrzone_home / "cache"
+    assert paths.profile_path().parent == hrzone_home / "config"
+    for d in ("config", "data", "cache"):
+        assert _mode(hrzone_home / d) == 0o700
+
+
+def test_platformdirs_without_hrzone_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("HRZONE_HOME")
+    monkeypatch.setattr(paths.platformdirs, "user_data_dir", lambda app: str(tmp_path / "d" / app))
+    assert paths.data_dir() == tmp_path / "d" / "hrzone"
+    assert _mode(tmp_path / "d" / "hrzone") == 0o700
+
+
+def test_missing_profile_gives_defaults() -> None:
+    prof = load_profile()
+    assert prof.weekly_goal == DEFAULT_GOAL_MIN == 150
+    assert prof.week_start == "monday" and prof.week_start_day == 0
+    assert prof.timezone is None and prof.tz() is not None
+    assert profile_thresholds(prof) is None
+
+
+def test_set_round_trips_and_is_private() -> None:
+    set_value("age", "54")
+    set_value("rest_hr", "62")
+    set_value("beta_blocker", "yes")
+    set_value("week_start", "Sunday")
+    set_value("timezone", "Europe/Berlin")
+    set_value("cues.voice", "en")
+    set_value("cues.volume", "0.8")
+    prof = load_profile()
+    assert (prof.age, prof.rest_hr, prof.beta_blocker) == (54.0, 62.0, True)
+    assert prof.week_start == "sunday" and prof.week_start_day == 6
+    assert str(prof.tz()) == "Europe/Berlin"
+    assert prof.cues == {"voice": "en", "volume": 0.8}
+    assert _mode(paths.profile_path()) == 0o600
+    t = profile_thresholds(prof)
+    assert t is not None and t.method == "hrr" and t.max_source == "beta-blocker"
+    # 164 - 0.7*54 = 126.2; HRR 40 %: 62 + 0.4*(126.2-62)
+    assert t.moderate_bpm == pytest.approx(62 + 0.4 * (126.2 - 62), abs=0.1)
+    set_value("age", "none")
+    assert load_profile().age is None
+
+
+@pytest.mark.parametrize("key,value,needle", [
+    ("age", "200", "age = 200.0 is not allowed (use years, 5-110)"),
+    ("age", "old", "age = 'old' is not allowed"),
+    ("rest_hr", "10", "rest_hr"),
+    ("weekly_goal", "12.5", "weekly_goal"),
+    ("week_start", "funday", "a weekday name"),
+    ("timezone", "Mars/Olympus", "IANA time zone"),
+    ("method", "magic", "one of hrr, hrmax, bpm"),
+    ("beta_blocker", "maybe", "true or false"),
+    ("colour", "red", "unknown key 'colour'"),
+    ("progression.speed", "3", "unknown key 'progression.speed'"),
+    ("progression.from", "yesterday", "YYYY-MM-DD"),
+    ("progression", "3", "a table"),
+])
+def test_bad_values_name_the_key_and_what_is_allowed(key: str, value: str, needle: str) -> None:
+    set_value("weekly_goal", "120")
+    before = paths.profile_path().read_bytes()
+    with pytest.raises(ProfileError, match=needle.replace("(", r"\(").replace(")", r"\)")
+                       .replace(".", r"\.")):
+        set_value(key, value)
+    assert paths.profile_path().read_bytes() == before
+
+
+def test_hand_edited_file_errors(hrzone_home: Path) -> None:
+    p = paths.profile_path()
+    p.write_text("age = 54\nweekly_goal = \"lots\"\n")
+    with pytest.raises(ProfileError, match=r"profile\.toml: weekly_goal = 'lots' is not allowed"):
+        load_profile()
+    p.write_text("age = [1, 2\n")
+    with pytest.raises(ProfileError, match="not valid TOML"):
+        load_profile()
+    p.write_text("method = \"bpm\"\nmoderate_bpm = 110\n")
+    with pytest.raises(ProfileError, match="needs both moderate_bpm and high_bpm"):
+        load_profile()
+    p.write_text("[cues]\nvoice = { lang = \"en\" }\n")
+    with pytest.raises(ProfileError, match="cues.voice"):
+        load_profile()
+
+
+def test_impossible_thresholds_are_a_profile_error() -> None:
+    save_raw({"method": "hrr", "age": 54})
+    with pytest.raises(ProfileError, match=r"thresholds: .*--rest"):
+        profile_thresholds(load_profile())
+    save_raw({"method": "bpm", "moderate_bpm": 120, "high_bpm": 110})
+    with pytest.raises(ProfileError, match="must be below high"):
+        profile_thresholds(load_profile())
+
+
+def test_write_is_atomic(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_value("age", "54")
+    before = paths.profile_path().read_bytes()
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        set_value("age", "60")
+    assert paths.profile_path().read_bytes() == before
+    assert [p.name for p in paths.config_dir().iterdir()] == ["profile.toml"]  # no temp left
+
+
+def test_goal_progression() -> None:
+    monday = date(2026, 11, 16)
+    set_value("progression.start", "60", today=lambda: monday + timedelta(days=2))
+    set_value("progression.increase", "20")
+    set_value("progression.target", "150")
+    prof = load_profile()
+    assert prof.progression is not None and prof.progression.from_date == date(2026, 11, 18)
+    goals = [prof.goal_for_week(monday + timedelta(weeks=i)) for i in range(-1, 7)]
+    assert goals == [150, 60, 80, 100, 120, 140, 150, 150]
+    # Sunday-start weeks: the progression's first week is the one holding its start date.
+    set_value("week_start", "sunday")
+    prof = load_profile()
+    assert prof.goal_for_week(date(2026, 11, 15)) == 60
+    assert prof.goal_for_week(date(2026, 11, 22)) == 80
+    with pytest.raises(ProfileError, match="progression.start is missing"):
+        set_value("progression.start", "none")
+    set_value("progression", "none")
+    assert load_profile().progression is None
+
+
+def test_progression_needs_a_start() -> None:
+    with pytest.raises(ProfileError, match="progression.start is missing"):
+        from_dict({"progression": {"target": 150, "from": date(2026, 1, 1)}})
+
+
+def test_to_json_has_every_key() -> None:
+    d = load_profile().to_json()
+    for k in ("age", "rest_hr", "max_hr", "beta_blocker", "method", "moderate_bpm", "high_bpm",
+              "ceiling_bpm", "weekly_goal", "week_start", "timezone", "progression", "cues"):
+        assert k in d
