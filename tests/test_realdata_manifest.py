@@ -145,7 +145,7 @@ def test_smart_recording_not_under_credited(rel: str) -> None:
 
     sample-activity.fit is a smart-recording Edge 500 ride: 40 % of its records are 3-9 s apart
     (1,006 at 2 s, 352 at 7 s, 113 at 8 s). With a live-style 5 s gap rule only about half the
-    timer time (5,517 of 10,699 s) would be eligible; with the import default (20 s) it must be
+    timer time (5,482 of 10,699 s) would be eligible; with the import default (20 s) it must be
     >= 99 % of the timer time, and never more than it (pauses: 28 timer stops, every one a
     break). Both rides lose about 1 s per pause (the device times the last second before a stop,
     we have no sample after it), hence 99 % and not 100 %. The summary's valid time (after the
