@@ -51,7 +51,7 @@ class RRConfig:
     medfilt: int = 11
     min_rr_ms: float = 250.0
     max_rr_ms: float = 2400.0
-    min_th_ms: float = 10.0
+    min_th_ms: float = 20.0
     warmup_beats: int = 10
     warmup_th_frac: float = 0.1
 
@@ -302,13 +302,23 @@ def _classify(x: np.ndarray, offset: int, r0: int, r1: int,
     mr = xr - medr
     mr = np.where(mr < 0, 2.0 * mr, mr) / th2
     ev = trig | cand
+    ev_mx = ev | (np.abs(n0) > 1)  # missed/extra outrank ectopic: they explain the pattern
     eq3 = (n0 > 1) & (s22 < -1)
     eq5 = (n0 < -1) & (s22 > 1)
     lab = np.zeros(rows.size, np.int8)
     lab[ev & (eq3 | eq5 | (np.abs(mr) > 3))] = LONGSHORT
     lab[ect_self | ect_next] = ECTOPIC
-    lab[ev & eq3 & (np.abs(xr / 2 - medr) < th2)] = MISSED
-    lab[ev & eq5 & (np.abs(xr + xn - medr) < th2)] = EXTRA
+    # Missed / extra tests (paper: against the median level). The trailing median lags behind
+    # a changing HR, so a beat also passes against its nearest normal neighbours: the median
+    # of beats r-2, r-1 and r+2 (r+1 is the partner of an extra beat).
+    a, b, c = x[np.maximum(rows - 2, 0)], x[np.maximum(rows - 1, 0)], x[rows + 2]
+    near = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    near = np.where(offset + rows >= 2, near, medr)
+    half, pair = xr / 2, xr + xn
+    missed = (np.abs(half - medr) < th2) | (np.abs(half - near) < th2)
+    extra = (np.abs(pair - medr) < th2) | (np.abs(pair - near) < th2)
+    lab[ev_mx & eq3 & missed] = MISSED
+    lab[ev_mx & eq5 & extra] = EXTRA
     k = r0 - q0
     return lab[k:], medr[k:]
 

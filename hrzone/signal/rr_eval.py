@@ -62,13 +62,19 @@ class Injected:
 
 
 def inject(rr_ms: np.ndarray, seed: int, rate: float = 0.02, min_gap: int = 10,
-           kinds: Iterable[int] = KINDS, margin: int = 12) -> Injected:
+           kinds: Iterable[int] = KINDS, margin: int = 12,
+           avoid: np.ndarray | None = None) -> Injected:
     """Inject artefacts into a clean series at about `rate` of beats, >= min_gap beats apart,
-    none in the first and last `margin` beats; kinds chosen uniformly."""
+    none in the first and last `margin` beats nor within min_gap // 2 + 2 beats of a position
+    in `avoid` (genuine artefacts of the series: no ground truth there); kinds uniform."""
     rng = np.random.default_rng(seed)
     kinds = np.asarray(list(kinds))
     n = rr_ms.size
-    slots = np.arange(margin, n - margin - 1, min_gap)
+    slots = np.arange(margin, n - margin - 1, min_gap + min_gap // 2)
+    if avoid is not None and avoid.size:
+        gap = np.abs(slots[:, None, None] + np.arange(min_gap // 2)[None, :, None]
+                     - np.asarray(avoid)[None, None, :]).min(axis=(1, 2))
+        slots = slots[gap > 3]
     n_ev = min(max(int(round(rate * n)), 1), slots.size)
     at = np.sort(rng.choice(slots, n_ev, replace=False)) + rng.integers(0, min_gap // 2, n_ev)
     kind = rng.choice(kinds, n_ev)
@@ -169,7 +175,7 @@ def evaluate(series: Iterable[np.ndarray], seeds: Iterable[int], rate: float = 0
     for rr in series:
         own = np.flatnonzero(correct_rr_batch(rr, config).label != NORMAL)
         for seed in seeds:
-            inj = inject(rr, seed, rate)
+            inj = inject(rr, seed, rate, avoid=own)
             s = score(correct_rr_batch(inj.rr_ms, config), inj, own)
             total = s if total is None else total + s
     assert total is not None, "evaluate: no series"
