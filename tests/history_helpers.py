@@ -68,3 +68,9 @@ def fake(start: datetime, *segments: tuple[float, int], fmt: str = "recording",
     hr = np.concatenate([np.full(int(m * 60), b, np.uint8) for m, b in segments])
     thr = thresholds or resolve_thresholds("bpm", moderate=100, high=140)
     return FakeSummary(start, hr, thr, fmt, has_rr)
+
+
+def wobbly(minutes: float, bpm: int, amp: float = 3.0) -> list[int]:
+    """HR around `bpm` with a slow deterministic wobble (real HR is never flat for long)."""
+    n = int(minutes * 60)
+    return [int(round(bpm + amp * np.sin(i / 15.0))) for i in range(n)]
