@@ -1,8 +1,9 @@
 """Garmin Training Center (TCX) files: activities, laps, tracks, multisport sessions.
 
-One sample per Trackpoint with HeartRateBpm/Value. Garmin devices start a new <Track> inside a
-lap when the timer is stopped and restarted, so the first sample of every Track after the first
-(and of every Activity after the first) gets brk=True; a new Lap alone (auto-lap) is no pause.
+One sample per Trackpoint with HeartRateBpm/Value. Every Lap holds its own <Track>; Garmin
+devices start another <Track> inside the lap when the timer is stopped and restarted, so the first
+sample of every Track after the first of its lap (and of every Activity after the first) gets
+brk=True; a new Lap alone (auto-lap) is no pause.
 Lap TotalTimeSeconds add up to the timer time.
 """
 
@@ -44,6 +45,8 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
                         sport = elem.get("Sport")
                         if sport:
                             sports.append(sport)
+                    elif name == "Lap":
+                        tracks_seen = 0  # every lap has its own Track: only a second one is a pause
                     elif name == "Track":
                         tracks_seen += 1
                         meta["tracks"] += 1
