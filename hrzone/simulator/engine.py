@@ -211,8 +211,9 @@ def _reported(beats: np.ndarray, note_ns: np.ndarray, state: np.ndarray, blind: 
 
 
 def _cap(k_of: np.ndarray, idx: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Limit each notification to MAX_RR values: later beats move to the next notification
-    (dropped if that one is not sent normally)."""
+    """Limit each notification to MAX_RR values: later beats move to the next notification,
+    and are dropped if that one is full too or not sent normally (a strap's buffer is small, so
+    above ~180 bpm sustained some RR values are lost, as with a real strap)."""
     if k_of.shape[0] == 0 or np.bincount(k_of).max() <= MAX_RR:
         return k_of, idx
     dur = state.shape[0]
@@ -222,7 +223,7 @@ def _cap(k_of: np.ndarray, idx: np.ndarray, state: np.ndarray) -> tuple[np.ndarr
         k = max(k, prev)
         if k == prev and n_in >= MAX_RR:
             k += 1
-        if k >= dur or state[k] != 0:
+        if k >= dur or state[k] != 0 or k > ks[j] + 1:
             continue
         if k != prev:
             prev, n_in = k, 0
