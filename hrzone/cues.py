@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from hrzone.errors import ProfileError
-from hrzone.phrases import DEFAULT_LANGUAGE, check_language, phrase
+from hrzone.phrases import DEFAULT_LANGUAGE, check_language, minutes, phrase
 from hrzone.zones import HIGH, LOW, MODERATE, ZONE_NAMES, CueEvent
 
 # Priorities: higher is more urgent. SAFETY cues bypass the minimum gap.
@@ -191,8 +191,8 @@ class CueEngine:
         out += [self._milestone_text(m) for m in range(every, max_minutes + 1, every)]
         return list(dict.fromkeys(out))
 
-    def _milestone_text(self, minutes: int) -> str:
-        return self.text("milestone.one") if minutes == 1 else self.text("milestone", minutes=minutes)
+    def _milestone_text(self, n: int) -> str:
+        return self.text("milestone", minutes=minutes(self.prefs.language, n))
 
     # -- the step ----------------------------------------------------------------------------
 
@@ -237,10 +237,10 @@ class CueEngine:
         session_min = int(math.floor(s.credited_s / 60.0 + 1e-9))
         goal = self.prefs.weekly_goal_min
         if goal > 0:
-            text = self.text("end", session=session_min, week=s.weekly_before_min + session_min,
-                             goal=goal)
+            text = self.text("end", session=minutes(self.prefs.language, session_min),
+                             week=s.weekly_before_min + session_min, goal=goal)
         else:
-            text = self.text("end.nogoal", session=session_min)
+            text = self.text("end.nogoal", session=minutes(self.prefs.language, session_min))
         return [Cue(t, "end", STATUS, text, "end")], replace(s, last_spoken_t=t)
 
     # -- internals ---------------------------------------------------------------------------

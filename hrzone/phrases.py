@@ -25,11 +25,12 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "signal.lost": "Signal lost. Check the strap.",
         "signal.back": "Signal back.",
         "battery.low": "Strap battery low.",
-        "milestone": "{minutes} minutes credited.",
-        "milestone.one": "1 minute credited.",
+        "minutes": "{n} minutes",
+        "minutes.one": "1 minute",
+        "milestone": "{minutes} credited.",
         "goal": "Weekly goal reached. Well done.",
-        "end": "Session done. {session} minutes credited; {week} of {goal} this week.",
-        "end.nogoal": "Session done. {session} minutes credited.",
+        "end": "Session done. {session} credited; {week} of {goal} this week.",
+        "end.nogoal": "Session done. {session} credited.",
     },
 }
 
@@ -53,6 +54,11 @@ def check_language(language: str) -> str:
 def placeholders(text: str) -> set[str]:
     """Names of the {placeholders} in a phrase template."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def minutes(language: str, n: int) -> str:
+    """'1 minute', '32 minutes' in `language` (the plural rule lives in the table)."""
+    return phrase(language, "minutes.one") if n == 1 else phrase(language, "minutes", n=n)
 
 
 def phrase(language: str, phrase_id: str, **params: object) -> str:
