@@ -230,7 +230,7 @@ def load_hrm(path: Path, max_gap_s: float | None = None) -> Workout:
     bad = 0
     first_bad = None
     if interval == "238":  # R-R recording: one RR (ms) per line
-        t_beat = 0.0
+        t_beat_ms = 0.0
         second = None
         rr: list[float] = []
         for n, s in data:
@@ -239,8 +239,8 @@ def load_hrm(path: Path, max_gap_s: float | None = None) -> Workout:
                 bad += 1
                 first_bad = first_bad or f"line {n}: {s[:20]!r} is not an RR interval in ms"
                 continue
-            t_beat += v / 1000.0
-            sec = math.floor(t_beat)
+            t_beat_ms += v  # summed in ms: whole-ms beats stay exact at second boundaries
+            sec = math.floor(t_beat_ms / 1000.0)
             if second is not None and sec != second and rr:
                 builder.add(t0 + second + 1, 0.0, rr)
                 rr = []
