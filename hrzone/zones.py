@@ -165,8 +165,8 @@ class CueConfig:
     signal_lost_s: invalid time before 'signal lost' is announced.
     """
 
-    margin_bpm: float = 3.0
-    dwell_s: float = 12.0
+    margin_bpm: float = 2.0
+    dwell_s: float = 8.0
     ceiling_dwell_s: float = 5.0
     signal_lost_s: float = 10.0
 

@@ -37,7 +37,7 @@ class SignalConfig:
     hampel_window: int = 9
     hampel_k: float = 4.0
     hampel_floor_bpm: float = 15.0
-    rr_hr_beats: int = 5
+    rr_hr_beats: int = 3
     rr_max_age_s: float = 4.0
     rr_max_corrected: int = 1
     rr_agree_frac: float = 0.15
