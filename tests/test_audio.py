@@ -330,6 +330,22 @@ def session_hr() -> np.ndarray:
     return np.round(hr + np.random.default_rng(0).uniform(-1.5, 1.5, hr.size))
 
 
+class RecordingPlayer(Player):
+    """A Player that records what it is asked to play (no sound, no thread work)."""
+
+    def __init__(self, *a: object, **k: object) -> None:
+        super().__init__(*a, **k)  # type: ignore[arg-type]
+        self.calls: list[tuple[Path, bool]] = []
+        self.closed = False
+
+    def play(self, path: Path, preempt: bool = False) -> None:
+        self.calls.append((path, preempt))
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self.closed = True
+        super().close(timeout_s)
+
+
 def replay(path: Path, sink: CueSink) -> None:
     from hrzone.session import run_session
     from hrzone.source import ReplaySource
@@ -341,12 +357,12 @@ def test_sink_in_a_replayed_session_logs_plays_and_renders(tmp_path: Path) -> No
     rec = tmp_path / "s.jsonl"
     write_recording(rec, hr_only(session_hr()), TH,
                     events=[(int(500e9), "battery", {"level": 12})])
-    argv, log = fake_player(tmp_path, 0.0)
     notes: list[str] = []
     voice = Voice("tones", notify=notes.append)
+    player = RecordingPlayer([], notify=lambda m: None)
     sink = CueSink(CuePrefs(), audio="tones", cue_log=tmp_path / "cues.jsonl",
                    audio_out=tmp_path / "cues.wav", weekly_before_min=135, voice=voice,
-                   player=Player([argv], notify=notes.append))
+                   player=player)
     replay(rec, sink)
     kinds = [c.kind for c in sink.cues]
     assert kinds[0] == "start" and kinds[-1] == "end"
@@ -354,7 +370,10 @@ def test_sink_in_a_replayed_session_logs_plays_and_renders(tmp_path: Path) -> No
     lines = [json.loads(x) for x in (tmp_path / "cues.jsonl").read_text().splitlines()]
     assert [x["t_s"] for x in lines] == [round(c.t_s, 3) for c in sink.cues]
     assert stat.S_IMODE((tmp_path / "cues.jsonl").stat().st_mode) == 0o600
-    assert log.read_text().count("start ") == len(sink.cues)       # each cue played once
+    # Each cue handed to the player once, with its tone; safety cues pre-empt.
+    assert [(p.name, pre) for p, pre in player.calls] == [
+        (f"tone-1-{c.sound}.wav", c.priority >= SAFETY) for c in sink.cues]
+    assert player.closed
     assert sink.timeline is not None
     found = onsets_s(read_wav(tmp_path / "cues.wav"), min_silence_s=0.5)
     assert np.allclose(found, [c.t_s for c in sink.cues], atol=0.1)
