@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from scipy import ndimage
 
 NORMAL, MISSED, EXTRA, ECTOPIC, LONGSHORT = 0, 1, 2, 3, 4
 LABEL_NAMES = {NORMAL: "normal", MISSED: "missed", EXTRA: "extra", ECTOPIC: "ectopic",
@@ -25,7 +25,7 @@ LABEL_NAMES = {NORMAL: "normal", MISSED: "missed", EXTRA: "extra", ECTOPIC: "ect
 LOOKAHEAD = 2
 """Beats after beat k that its decision needs (the delay of the detector, in plausible beats)."""
 
-_BLOCK = 4096  # rows per partition block: keeps the (rows, window) copy in cache
+_RANK_FILTER_MIN = 256  # windows from which scipy's rank filter beats np.partition
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,8 @@ class RRConfig:
     warmup_th_frac: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.window < 5 or self.medfilt < 3:
-            raise ValueError("RRConfig: window must be >= 5 and medfilt >= 3 beats")
+        if self.window < 5 or self.medfilt < 3 or not self.window % 2 == self.medfilt % 2 == 1:
+            raise ValueError("RRConfig: window (>= 5) and medfilt (>= 3) must be odd beats")
         if not 0.0 < self.min_rr_ms < self.max_rr_ms:
             raise ValueError("RRConfig: need 0 < min_rr_ms < max_rr_ms")
 
@@ -344,13 +344,19 @@ def _quantiles(v: np.ndarray, e0: int, e1: int, width: int, start: int,
             o[:split] = a + (b - a) * (p - lo)
     if split < n:
         pos = [q * (width - 1) for q in qs]
-        kth = sorted({math.floor(p) for p in pos} | {math.ceil(p) for p in pos})
-        view = sliding_window_view(v, width)
-        for b0 in range(e0 + split, e1, _BLOCK):
-            b1 = min(b0 + _BLOCK, e1)
-            part = np.partition(view[b0 - width + 1:b1 - width + 1], kth, axis=1)
-            for o, p in zip(out, pos):
-                lo, hi = math.floor(p), math.ceil(p)
-                a = part[:, lo]
-                o[b0 - e0:b1 - e0] = a + (part[:, hi] - a) * (p - lo)
+        ranks = sorted({math.floor(p) for p in pos} | {math.ceil(p) for p in pos})
+        ends = np.arange(e0 + split, e1)
+        if ends.size >= _RANK_FILTER_MIN:
+            # Long runs: scipy's 1-D rank filter (sliding order statistics) is ~10x faster than
+            # partitioning every window; both return the window's exact k-th value.
+            seg = v[ends[0] - width + 1:e1]
+            stat = {k: ndimage.rank_filter(seg, k, size=width, mode="nearest")[
+                width - 1 - width // 2:seg.size - width // 2] for k in ranks}
+        else:
+            win = v[ends[:, None] - (width - 1) + np.arange(width)]
+            part = np.partition(win, ranks, axis=1)
+            stat = {k: part[:, k] for k in ranks}
+        for o, p in zip(out, pos):
+            a = stat[math.floor(p)]
+            o[split:] = a + (stat[math.ceil(p)] - a) * (p - math.floor(p))
     return out
