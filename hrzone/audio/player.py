@@ -125,15 +125,22 @@ class Player:
             self._queue.append((path, now))
             self._cv.notify()
 
-    def close(self, timeout_s: float = 10.0) -> None:
-        """Let queued clips finish (up to timeout_s), then stop the worker."""
+    def wait_idle(self, timeout_s: float = 10.0) -> bool:
+        """Block until nothing is playing or queued (or timeout); True if idle."""
         deadline = time.monotonic() + timeout_s
         with self._cv:
-            while (self._queue or self._proc is not None) and not self._silent:
+            while self._queue or self._proc is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    break
+                    return False
                 self._cv.wait(min(left, 0.05))
+        return True
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Let queued clips finish (up to timeout_s), then stop the worker."""
+        if not self._silent:
+            self.wait_idle(timeout_s)
+        with self._cv:
             self._closed = True
             self._queue.clear()
             if self._proc is not None:
