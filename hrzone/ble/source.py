@@ -92,6 +92,7 @@ class BleSource(HeartRateSource):
         self._queue: asyncio.Queue[Notification | Event] = asyncio.Queue()
         self._lost = asyncio.Event()
         self._t0 = 0
+        self._wall0 = 0
         self._last_rx = 0
         self._contact: bool | None = None
         self._supervisor: asyncio.Task[None] | None = None
@@ -142,7 +143,7 @@ class BleSource(HeartRateSource):
         await self._connect(found)
         self.profile = (get_profile(self.forced_profile, self.profiles) if self.forced_profile
                         else match_profile(self.profiles, found.name, self.device.get("model")))
-        self._header = Header(created=now_iso(self.clock.wall_ns()), device=dict(self.device),
+        self._header = Header(created=now_iso(self._wall0), device=dict(self.device),
                               profile=self.profile.name, thresholds=dict(self.thresholds),
                               source=self.source_name,
                               extra={"profile_matched": self.forced_profile is None})
@@ -179,6 +180,7 @@ class BleSource(HeartRateSource):
         try:
             if not self.device:                        # first connection: recording time 0
                 self._t0 = self.clock.now_ns()
+                self._wall0 = self.clock.wall_ns()
                 self.device = await self._read_device_info(client, found)
             self.battery = await self._read_battery(client)
             self._last_rx = self.clock.now_ns()

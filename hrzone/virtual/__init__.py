@@ -24,7 +24,8 @@ __all__ = ["BODY_LOCATIONS", "StrapInfo", "VirtualAir", "VirtualStrap", "Window"
 
 def virtual_source(air: VirtualAir, target: str | None = None, **kw: Any) -> BleSource:
     """A BleSource wired to `air`: bleak's BleakScanner/BleakClient with the virtual backends,
-    the air's clock, and `stop` set once every strap has played its whole timeline.
+    the air's clock, and `stop` set once a strap has played its whole timeline (straps start
+    playing when subscribed, so with several straps in the air it is the one connected to).
 
     Must be called with an event loop running.
     """
@@ -37,7 +38,12 @@ def virtual_source(air: VirtualAir, target: str | None = None, **kw: Any) -> Ble
                     scanner_backend=scanner_cls, stop=stop, **kw)
 
     async def _watch() -> None:
-        await asyncio.gather(*(s.finished.wait() for s in air.straps))
+        waits = [asyncio.ensure_future(s.finished.wait()) for s in air.straps]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
         stop.set()
 
     task = asyncio.get_running_loop().create_task(_watch(), name="hrzone-virtual-end")
