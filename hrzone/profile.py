@@ -246,10 +246,9 @@ def from_dict(raw: dict[str, Any], where: str = "profile") -> Profile:
         else:
             raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
                                f"{', '.join([*KEYS, *TABLES])})")
-    prof = Profile(**values, raw=dict(raw))
-    if prof.method == "bpm" and (prof.moderate_bpm is None or prof.high_bpm is None):
-        raise ProfileError(f"{where}: method = \"bpm\" needs both moderate_bpm and high_bpm")
-    return prof
+    # Cross-key consistency (method bpm needs both thresholds, ...) is checked by
+    # profile_thresholds, so keys can be set one at a time.
+    return Profile(**values, raw=dict(raw))
 
 
 def _check_cues(where: str, value: Any) -> dict[str, Any]:

@@ -15,6 +15,14 @@ _KEY_HELP = "\n".join(f"  {k}: {v.allowed}" for k, v in KEYS.items()) + "\n" + "
     "\n  cues.<name>: a cue preference (string, number or true/false)")
 
 
+def _fmt(v: object) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
 @cli.group("profile")
 def profile_group() -> None:
     """Show or change your profile: thresholds, weekly goal, week start, time zone, cues."""
@@ -36,14 +44,14 @@ def show(as_json: bool) -> None:
         v = getattr(prof, k)
         if v is None:
             continue
-        click.echo(f"{k} = {v}")
+        click.echo(f"{k} = {_fmt(v)}")
     click.echo(f"timezone in use = {prof.to_json()['timezone_effective']}")
     if prof.progression:
         p = prof.progression
         click.echo(f"progression = {p.start} min from {p.from_date}, +{p.increase} a week, "
                    f"up to {p.target}")
     for k, v in prof.cues.items():
-        click.echo(f"cues.{k} = {v}")
+        click.echo(f"cues.{k} = {_fmt(v)}")
     if thr is None:
         click.echo("thresholds: none (set age, rest_hr or max_hr, or method bpm with "
                    "moderate_bpm and high_bpm)")
