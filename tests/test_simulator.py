@@ -20,7 +20,14 @@ from hrzone.errors import PlanError, RecordingFormatError
 from hrzone.hrm import parse_measurement
 from hrzone.recording import read_recording
 from hrzone.simulator import (
-    BUILTIN_PLANS, DEFAULT_START, load_plan, parse_plan, read_truth, simulate, write_simulation)
+    BUILTIN_PLANS,
+    DEFAULT_START,
+    load_plan,
+    parse_plan,
+    read_truth,
+    simulate,
+    write_simulation,
+)
 from hrzone.zones import classify
 
 REPO = Path(__file__).resolve().parents[1]

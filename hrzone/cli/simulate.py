@@ -10,8 +10,7 @@ import click
 
 from hrzone.cli import cli
 from hrzone.cli.options import echo_json, json_option
-from hrzone.simulator import (
-    BUILTIN_PLANS, DEFAULT_START, load_plan, simulate, write_simulation)
+from hrzone.simulator import BUILTIN_PLANS, DEFAULT_START, load_plan, simulate, write_simulation
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -83,13 +82,12 @@ def simulate_cmd(plan_name: str | None, seed: int, output: Path | None, start: d
     and intensity of every second, the injected artefacts and the true activity minutes.
     """
     if list_plans:
-        rows = [{"name": n, "duration_s": p.duration_s, "description": p.description}
-                for n, p in BUILTIN_PLANS.items()]
         if as_json:
-            echo_json(rows)
+            echo_json([{"name": n, "duration_s": p.duration_s, "description": p.description}
+                       for n, p in BUILTIN_PLANS.items()])
         else:
-            for r in rows:
-                click.echo(f"{r['name']:<10} {_mmss(r['duration_s']):>8}  {r['description']}")
+            for n, p in BUILTIN_PLANS.items():
+                click.echo(f"{n:<10} {_mmss(p.duration_s):>8}  {p.description}")
         return
     if plan_name is None or output is None:
         raise click.UsageError("give --plan NAME|FILE and -o FILE (or --list)")

@@ -17,9 +17,25 @@ from pathlib import Path
 from hrzone.errors import PlanError
 from hrzone.simulator.builtin import BUILTIN_PLANS
 from hrzone.simulator.engine import (
-    DEFAULT_START, SimResult, Truth, read_truth, simulate, truth_path_for, write_simulation)
+    DEFAULT_START,
+    SimResult,
+    Truth,
+    read_truth,
+    simulate,
+    truth_path_for,
+    write_simulation,
+)
 from hrzone.simulator.plan import (
-    Artifacts, Device, Episodes, Person, Physiology, Plan, Segment, parse_plan, read_plan_file)
+    Artifacts,
+    Device,
+    Episodes,
+    Person,
+    Physiology,
+    Plan,
+    Segment,
+    parse_plan,
+    read_plan_file,
+)
 
 __all__ = [
     "Artifacts", "BUILTIN_PLANS", "DEFAULT_START", "Device", "Episodes", "Person", "Physiology",

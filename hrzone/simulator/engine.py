@@ -22,7 +22,11 @@ from hrzone.hrm import Measurement, encode_measurement
 from hrzone.recording import Header, Notification, RecordingWriter
 from hrzone.series import Series, decode_payloads
 from hrzone.simulator.artifacts import (
-    Episode, apply_beat_artifacts, choose_beat_artifacts, dry_period_s, place_episodes)
+    apply_beat_artifacts,
+    choose_beat_artifacts,
+    dry_period_s,
+    place_episodes,
+)
 from hrzone.simulator.physiology import simulate_heart
 from hrzone.simulator.plan import Plan
 from hrzone.zones import HIGH, LOW, MODERATE, Thresholds, classify

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +239,10 @@ class _Reader:
             raise self.err(key, f"= {v:g} is out of range ({lo:g}-{hi:g})")
         return float(v)
 
+    def flt(self, key: str, default: float, lo: float, hi: float) -> float:
+        v = self.num(key, None, lo, hi)
+        return default if v is None else v
+
     def int_(self, key: str, default: int, lo: int, hi: int, required: bool = False) -> int:
         v = self.num(key, None, lo, hi, required)
         if v is None:
@@ -323,8 +327,10 @@ def parse_plan(obj: Any, where: str) -> Plan:
     pr = top.table("person")
     method = pr.str_("method", "hrr", ("hrr", "hrmax", "bpm"))
     fr = _pair(pr, "fractions", None, 0.0, 1.0)
+    rest = pr.num("rest_bpm", None, 25, 120, required=True)
+    assert rest is not None
     person = Person(
-        rest_bpm=pr.num("rest_bpm", None, 25, 120, required=True),  # type: ignore[arg-type]
+        rest_bpm=rest,
         max_bpm=pr.num("max_bpm", None, 100, 240), age=pr.num("age", None, 5, 110),
         beta_blocker=pr.bool_("beta_blocker", False), method=method, fractions=fr,
         moderate_bpm=pr.num("moderate_bpm", None, 30, 250), high_bpm=pr.num("high_bpm", None, 30, 250),
@@ -342,10 +348,10 @@ def parse_plan(obj: Any, where: str) -> Plan:
 
     ph = top.table("physiology")
     physiology = Physiology(
-        tau_on_s=ph.num("tau_on_s", 30.0, 1, 600), tau_off_s=ph.num("tau_off_s", 50.0, 1, 600),
-        drift_bpm_per_h=ph.num("drift_bpm_per_h", 20.0, 0, 60),
-        drift_recovery_s=ph.num("drift_recovery_s", 3600.0, 60, 86400),
-        hrv=ph.num("hrv", 1.0, 0, 3))  # type: ignore[arg-type]
+        tau_on_s=ph.flt("tau_on_s", 30.0, 1, 600), tau_off_s=ph.flt("tau_off_s", 50.0, 1, 600),
+        drift_bpm_per_h=ph.flt("drift_bpm_per_h", 20.0, 0, 60),
+        drift_recovery_s=ph.flt("drift_recovery_s", 3600.0, 60, 86400),
+        hrv=ph.flt("hrv", 1.0, 0, 3))
     ph.done()
 
     ar = top.table("artifacts")
@@ -354,13 +360,13 @@ def parse_plan(obj: Any, where: str) -> Plan:
     if dry != (int(dry[0]), int(dry[1])):
         raise ar.err("dry_start_s", "must be whole seconds")
     artifacts = Artifacts(
-        dry_start_s=(int(dry[0]), int(dry[1])), dry_spike_frac=ar.num("dry_spike_frac", 0.6, 0, 1),
+        dry_start_s=(int(dry[0]), int(dry[1])), dry_spike_frac=ar.flt("dry_spike_frac", 0.6, 0, 1),
         contact_loss=_episodes(ar, "contact_loss"),
         contact_loss_hr=ar.str_("contact_loss_hr", "random", ("zero", "hold", "random")),
         dropout=_episodes(ar, "dropout"), stale=_episodes(ar, "stale"),
-        ectopic_per_min=ar.num("ectopic_per_min", 0.0, 0, 10),
-        missed_per_min=ar.num("missed_per_min", 0.0, 0, 10),
-        extra_per_min=ar.num("extra_per_min", 0.0, 0, 10))  # type: ignore[arg-type]
+        ectopic_per_min=ar.flt("ectopic_per_min", 0.0, 0, 10),
+        missed_per_min=ar.flt("missed_per_min", 0.0, 0, 10),
+        extra_per_min=ar.flt("extra_per_min", 0.0, 0, 10))
     ar.done()
 
     dv = top.table("device")
