@@ -468,3 +468,23 @@ def test_plan_to_json_is_a_copy() -> None:
     doc2 = deepcopy(doc)
     doc["segments"][0]["workload"] = 0.9
     assert plan.to_json() == doc2
+
+
+def test_simulator_source_yields_the_notifications_in_time() -> None:
+    import asyncio
+
+    from hrzone.simulator.source import SimulatorSource
+
+    r = simulate(parse_plan(small_plan(segments=[{"duration_s": 20, "workload": 0.3}]), "x"), 1)
+    src = SimulatorSource(r, speed=200.0)
+
+    async def collect() -> tuple[list[Any], float]:
+        t0 = time.monotonic()
+        got = [item async for item in src.items()]
+        return got, time.monotonic() - t0
+
+    got, took = asyncio.run(collect())
+    assert got == r.notifications and src.header is r.header
+    assert 0.08 <= took < 2.0  # 20 s of session at 200x
+    with pytest.raises(ValueError):
+        SimulatorSource(r, speed=0)
