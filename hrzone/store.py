@@ -469,7 +469,7 @@ def week_view(db: sqlite3.Connection, profile: Profile, start: date,
 
 def weeks_view(db: sqlite3.Connection, profile: Profile, last: int,
                today: date | None = None) -> list[dict[str, Any]]:
-    """`hrzone weeks --last N`: the last N weeks up to the current one, oldest first."""
+    """`hrzone weeks --last N`: the last N weeks up to the one holding `today`, oldest first."""
     tz = profile.tz()
     today = today or datetime.now(tz).date()
     current = week_start_of(today, profile.week_start_day)

@@ -16,6 +16,13 @@ from hrzone.profile import load_profile
 from hrzone.week import parse_week, week_start_of
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HrzoneError(f"--date {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
 def _bar(credited: float, goal: int, width: int = 30) -> str:
     n = 0 if goal <= 0 else min(width, int(round(width * credited / goal)))
     return "#" * n + "." * (width - n)
@@ -36,10 +43,7 @@ def week(week_label: str | None, on_date: str | None, plot_path: Path | None, as
     if week_label:
         start = parse_week(week_label, prof.week_start_day)
     else:
-        try:
-            d = date.fromisoformat(on_date) if on_date else today
-        except ValueError:
-            raise HrzoneError(f"--date {on_date!r} is not a date (use YYYY-MM-DD)") from None
+        d = _date(on_date) if on_date else today
         start = week_start_of(d, prof.week_start_day)
     db = store.open_db()
     try:
@@ -75,13 +79,16 @@ def _print_week(rep: dict[str, Any]) -> None:
 @cli.command("weeks")
 @click.option("--last", "last", type=click.IntRange(1, 520), default=12, show_default=True,
               help="Number of weeks up to the current one.")
+@click.option("--date", "on_date", metavar="YYYY-MM-DD",
+              help="End with the week holding this date (default: this week).")
 @json_option
-def weeks(last: int, as_json: bool) -> None:
+def weeks(last: int, on_date: str | None, as_json: bool) -> None:
     """One line per week: credited minutes against the goal."""
     prof = load_profile()
+    until = _date(on_date) if on_date else None
     db = store.open_db()
     try:
-        rows = store.weeks_view(db, prof, last)
+        rows = store.weeks_view(db, prof, last, until)
     finally:
         db.close()
     if as_json:
