@@ -26,10 +26,15 @@ ZONE_COLOURS = {"low": "#dbe9f6", "moderate": "#d9f0d3", "high": "#fde0c5"}
 MODERATE_COLOUR, VIGOROUS_COLOUR = "#4daf4a", "#e66101"
 
 
-def _figure(size_px: tuple[int, int]) -> Figure:
+def _check_size(size_px: tuple[int, int]) -> None:
     w, h = size_px
     if not (100 <= w <= 10_000 and 100 <= h <= 10_000):
         raise HrzoneError(f"plot size {w}x{h} px is not allowed (100-10000 each way)")
+
+
+def _figure(size_px: tuple[int, int]) -> Figure:
+    _check_size(size_px)
+    w, h = size_px
     fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
@@ -121,6 +126,7 @@ def plot_workout_file(src: str | os.PathLike[str], thresholds: Thresholds,
     from hrzone.loader import load_workout
     from hrzone.signal import pipeline
 
+    _check_size(size_px)
     w = load_workout(src, fmt)
     out, _ = pipeline.run(w.series, pipeline.initial(thresholds, w.signal))
     start = w.start + timedelta(seconds=float(out.t_s[0]) if len(out) else 0.0)
