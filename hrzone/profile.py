@@ -399,3 +399,17 @@ def profile_thresholds(profile: Profile) -> Thresholds | None:
         raise ProfileError(f"{p.path or 'profile'}: thresholds: {e} "
                            "(profile keys: age, rest_hr, max_hr, method, moderate_bpm, high_bpm, "
                            "ceiling_bpm)") from None
+
+
+def profile_cue_prefs(profile: Profile, on: date | None = None) -> Any:
+    """The profile's [cues] table as hrzone.cues.CuePrefs (ProfileError on a bad cue setting).
+
+    weekly_goal_min defaults to the goal of the week holding `on` (today in the user's time
+    zone), goal progression included, unless [cues] sets it explicitly.
+    """
+    from hrzone.cues import CuePrefs
+
+    day = on or datetime.now(profile.tz()).date()
+    week = day - timedelta(days=(day.weekday() - profile.week_start_day) % 7)
+    obj = {"weekly_goal_min": profile.goal_for_week(week), **profile.cues}
+    return CuePrefs.from_json(obj, where=f"{profile.path or 'profile'} [cues]")

@@ -157,3 +157,17 @@ def test_to_json_has_every_key() -> None:
     for k in ("age", "rest_hr", "max_hr", "beta_blocker", "method", "moderate_bpm", "high_bpm",
               "ceiling_bpm", "weekly_goal", "week_start", "timezone", "progression", "cues"):
         assert k in d
+
+
+def test_cue_prefs_from_profile() -> None:
+    pytest.importorskip("hrzone.cues")
+    from hrzone.profile import profile_cue_prefs
+
+    set_value("cues.voice", "en")
+    set_value("cues.milestones", "false")
+    set_value("weekly_goal", "120")
+    prefs = profile_cue_prefs(load_profile(), on=date(2026, 11, 20))
+    assert prefs.milestones is False and prefs.weekly_goal_min == 120
+    set_value("cues.shout", "true")
+    with pytest.raises(ProfileError, match="unknown cue setting 'shout'"):
+        profile_cue_prefs(load_profile())
