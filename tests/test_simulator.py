@@ -488,3 +488,35 @@ def test_simulator_source_yields_the_notifications_in_time() -> None:
     assert 0.08 <= took < 2.0  # 20 s of session at 200x
     with pytest.raises(ValueError):
         SimulatorSource(r, speed=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    segs=st.lists(st.tuples(st.integers(20, 200), st.floats(0, 1)), min_size=1, max_size=3),
+    rest=st.integers(30, 100), max_hr=st.integers(140, 220), seed=st.integers(0, 2**32 - 1),
+    episodes=st.integers(0, 2), rate=st.sampled_from([0.0, 0.5, 3.0]),
+    dry=st.integers(0, 60), contact=st.booleans(), hr_beats=st.integers(1, 8),
+)
+def test_any_valid_plan_gives_a_parseable_consistent_session(
+        segs: list[tuple[int, float]], rest: int, max_hr: int, seed: int, episodes: int,
+        rate: float, dry: int, contact: bool, hr_beats: int) -> None:
+    doc = small_plan(
+        {"dry_start_s": dry, "dropout": {"count": episodes, "min_s": 5, "max_s": 15},
+         "contact_loss": {"count": episodes, "min_s": 5, "max_s": 15},
+         "ectopic_per_min": rate, "missed_per_min": rate, "extra_per_min": rate},
+        person={"rest_bpm": rest, "max_bpm": max_hr},
+        segments=[{"duration_s": d, "workload": w} for d, w in segs],
+        device={"contact_supported": contact, "hr_beats": hr_beats})
+    try:
+        r = simulate(parse_plan(doc, "x"), seed)
+    except PlanError as e:
+        assert "cannot fit" in str(e) or "too many beat artefacts" in str(e)
+        return
+    ms = decoded(r)
+    assert all(len(m.rr_intervals) <= 3 and 0 <= m.heart_rate <= 255 for m in ms)
+    assert all(m.sensor_contact is None for m in ms) or contact
+    t = [n.t_ns for n in r.notifications]
+    assert t == sorted(t) and len(set(t)) == len(t)
+    tot = r.truth.totals()
+    assert tot["low_s"] + tot["moderate_s"] + tot["high_s"] == tot["observable_s"]
+    assert np.all((r.truth.hr_bpm > rest - 15) & (r.truth.hr_bpm < max_hr + 5))

@@ -149,8 +149,9 @@ def simulate(plan: Plan, seed: int = 0, start: datetime = DEFAULT_START) -> SimR
 
     # HR field: what the strap computes from the beats it detected by the time it sends
     last = np.searchsorted(beat_ns, note_ns, side="right") - 1
-    hb = dev.hr_beats
-    hr = np.rint(60.0 * hb * 1024.0 / (beats[last] - beats[last - hb])).astype(np.int64)
+    first = np.maximum(last - dev.hr_beats, 0)
+    span = np.maximum(beats[last] - beats[first], 1)
+    hr = np.minimum(np.rint(60.0 * 1024.0 * (last - first) / span), 255).astype(np.int64)
     contact = np.ones(dur, bool)
     spikes = np.zeros(dur, bool)
     if dry_s:
