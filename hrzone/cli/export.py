@@ -9,7 +9,6 @@ import click
 
 from hrzone.cli import cli
 from hrzone.cli.options import threshold_options, thresholds_from_options
-from hrzone.export import track_for, write_csv, write_tcx
 from hrzone.profile import load_profile, profile_thresholds
 
 
@@ -27,6 +26,8 @@ def export(session: str, tcx: Path | None, csv_: Path | None, fmt: str | None, *
     thr = thresholds_from_options(opts, fallback=None)
     if thr is None and not (session.isdigit() and not Path(session).exists()):
         thr = profile_thresholds(load_profile())
+    from hrzone.export import track_for, write_csv, write_tcx
+
     track = track_for(session, thr, fmt)
     for path, write in ((tcx, write_tcx), (csv_, write_csv)):
         if path is not None:

@@ -10,7 +10,6 @@ import click
 from hrzone.cli import cli
 from hrzone.cli.log import run_thresholds
 from hrzone.cli.options import threshold_options
-from hrzone.plot import SESSION_SIZE_PX, plot_workout_file
 from hrzone.profile import load_profile
 
 
@@ -18,12 +17,14 @@ from hrzone.profile import load_profile
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="PNG file to write.")
-@click.option("--size", type=(int, int), default=SESSION_SIZE_PX, show_default=True,
+@click.option("--size", type=(int, int), default=(1200, 500), show_default=True,
               metavar="W H", help="Picture size in pixels.")
 @click.option("--format", "fmt", help="File format (default: detected from the content).")
 @threshold_options
 def plot(file: Path, output: Path, size: tuple[int, int], fmt: str | None, **opts: Any) -> None:
     """Plot heart rate over time with zone bands, invalid/gap stretches and cue events."""
+    from hrzone.plot import plot_workout_file  # matplotlib is slow to import: only when plotting
+
     thr = run_thresholds(opts, load_profile())
     plot_workout_file(file, thr, output, fmt=fmt, size_px=size)
     click.echo(f"plot written to {output}")
