@@ -52,6 +52,7 @@ def _register() -> None:
     from hrzone.cli import replay, summary  # noqa: F401
     from hrzone.cli import export, log, plot, profile, week  # noqa: F401
     from hrzone.cli import simulate  # noqa: F401
+    from hrzone.cli import live  # noqa: F401
 
 
 def main() -> None:
