@@ -76,31 +76,54 @@ class LiveSession:
 
     def feed(self, item: Notification | Event) -> Output | None:
         """Record and process one item; returns the core's output for a notification."""
-        if self.writer is not None:
-            self.writer.write(item)
-        if isinstance(item, Event):
-            if item.kind == "disconnect":
-                self._brk = True
-            for s in self.sinks:
-                s.on_event(item)
+        return self.feed_many([item])
+
+    def feed_many(self, items: list[Notification | Event]) -> Output | None:
+        """Record and process items in order; consecutive notifications form one chunk.
+
+        The core gives the same result for any chunking, so this only saves overhead (used when
+        replaying as fast as possible); returns the output of the last chunk, if any.
+        """
+        last: Output | None = None
+        run: list[tuple[Notification, object]] = []
+        for item in items:
+            if self.writer is not None:
+                self.writer.write(item)
+            if isinstance(item, Event):
+                last = self._process(run) or last
+                run = []
+                if item.kind == "disconnect":
+                    self._brk = True
+                for s in self.sinks:
+                    s.on_event(item)
+                continue
+            try:
+                run.append((item, parse_measurement(item.payload)))
+            except MalformedMeasurement as e:
+                self.malformed += 1
+                if self.first_malformed is None:
+                    self.first_malformed = f"t={item.t_ns / 1e9:.1f}s: {e}"
+                for s in self.sinks:
+                    s.on_malformed(item, str(e))
+        return self._process(run) or last
+
+    def _process(self, run: list) -> Output | None:
+        if not run:
             return None
-        try:
-            m = parse_measurement(item.payload)
-        except MalformedMeasurement as e:
-            self.malformed += 1
-            if self.first_malformed is None:
-                self.first_malformed = f"t={item.t_ns / 1e9:.1f}s: {e}"
-            for s in self.sinks:
-                s.on_malformed(item, str(e))
-            return None
-        rr = m.rr_intervals
-        if self.signal.drop_trailing_rr and len(rr) >= 2:
-            rr = rr[:-1]
-        contact = CONTACT_UNKNOWN if m.sensor_contact is None else int(m.sensor_contact)
-        chunk = Series(np.array([item.t_ns / 1e9]), np.array([float(m.heart_rate)]),
-                       np.array([contact], np.int8), np.array([len(rr)], np.int32),
-                       np.asarray(rr, np.float64) * _RR_MS, np.array([self._brk]))
+        n = len(run)
+        rrs = [m.rr_intervals for _, m in run]
+        if self.signal.drop_trailing_rr:
+            rrs = [rr[:-1] if len(rr) >= 2 else rr for rr in rrs]
+        brk = np.zeros(n, bool)
+        brk[0] = self._brk
         self._brk = False
+        chunk = Series(
+            np.array([it.t_ns for it, _ in run], np.float64) / 1e9,
+            np.array([m.heart_rate for _, m in run], np.float64),
+            np.array([CONTACT_UNKNOWN if m.sensor_contact is None else int(m.sensor_contact)
+                      for _, m in run], np.int8),
+            np.array([len(rr) for rr in rrs], np.int32),
+            np.array([x for rr in rrs for x in rr], np.float64) * _RR_MS, brk)
         out, self.state = pipeline.process(chunk, self.state)
         self.acc.add(out)
         for s in self.sinks:
@@ -132,21 +155,28 @@ class LiveSession:
 async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
                       record_to: Path | None = None, signal: SignalConfig | None = None,
                       cue_config: CueConfig | None = None, sinks: Iterable[Sink] = (),
-                      file: str | None = None) -> SessionResult:
+                      file: str | None = None, batch: int = 1) -> SessionResult:
     """Run a source to its end (or until cancelled) and return the summary.
 
     Every item is recorded as it arrives, so an interruption never loses what was received.
+    `batch` > 1 processes items in groups (for replays as fast as possible; live uses 1).
     """
     header = source.header
     writer = RecordingWriter(record_to, header) if record_to is not None else None
     live = LiveSession(header, thresholds, signal=signal, cue_config=cue_config, writer=writer,
                        sinks=sinks, file=file or str(record_to or getattr(source, "path", "<live>")))
+    pending: list[Notification | Event] = []
     try:
         async for item in source.items():
-            live.feed(item)
+            pending.append(item)
+            if len(pending) >= batch:
+                live.feed_many(pending)
+                pending = []
     except asyncio.CancelledError:
         pass  # Ctrl-C / task cancellation: finish cleanly below
     finally:
+        if pending:
+            live.feed_many(pending)
         await source.aclose()
     summary = live.finish()
     return SessionResult(summary, record_to)

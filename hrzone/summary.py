@@ -142,12 +142,17 @@ class Accumulator:
         first = np.where(first + 0.5 <= lo, first + 1, first)
         last = np.floor(t - 0.5).astype(np.int64)
         hr = np.clip(np.rint(out.hr_bpm[c]), 1, 255).astype(np.uint8)
-        need = int(last.max()) + 1 if last.size else 0
+        first = np.maximum(first, 0)
+        n = np.maximum(last + 1 - first, 0)
+        if not n.any():
+            return
+        need = int(last.max()) + 1
         if need > len(self.per_second):
             self.per_second.extend(bytes(need - len(self.per_second)))
-        for a, b, h in zip(first.tolist(), last.tolist(), hr.tolist()):
-            if b >= a:
-                self.per_second[max(a, 0):b + 1] = bytes((h,)) * (b + 1 - max(a, 0))
+        # Seconds covered by each credited sample: its HR repeated over [first, last].
+        idx = np.repeat(first - np.cumsum(np.concatenate([[0], n[:-1]])), n) + np.arange(n.sum())
+        buf = np.frombuffer(self.per_second, np.uint8)
+        buf[idx] = np.repeat(hr, n)
 
     def summary(self, state: pipeline.State, *, file: str, fmt: str, start: datetime,
                 malformed: int = 0, warnings: list[str] | None = None,

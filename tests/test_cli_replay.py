@@ -62,3 +62,9 @@ def test_demo_runs_without_configuration():
     r = invoke("demo", "--fast")
     assert r.exit_code == 0, r.output
     assert "zone:" in r.output and "credited" in r.output
+
+
+def test_timed_replay_one_at_a_time_equals_fast_replay(rec):
+    fast = json.loads(invoke("replay", rec, "--fast", "--json").output.splitlines()[-1])
+    timed = json.loads(invoke("replay", rec, "--speed", "100000", "--json").output.splitlines()[-1])
+    assert fast == timed

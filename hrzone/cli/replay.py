@@ -72,7 +72,8 @@ def replay_file(path: Path, opts: dict, speed: float | None, as_json: bool,
     thresholds = pick_thresholds(opts, _HeaderOnly(path, source.header))
     return asyncio.run(run_session(
         source, thresholds, signal=signal_config_for(source.header.profile),
-        sinks=[PrintSink(as_json), *(sinks or [])], file=str(path)))
+        sinks=[PrintSink(as_json), *(sinks or [])], file=str(path),
+        batch=1 if speed is not None else 512))
 
 
 class _HeaderOnly:

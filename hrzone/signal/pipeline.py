@@ -190,9 +190,11 @@ def _row_median(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tail(prev: tuple, new: np.ndarray | list, width: int) -> tuple:
+    """The last `width` values of prev + new (only those are converted to Python objects)."""
     if width <= 0:
         return ()
-    return (tuple(prev) + tuple(new.tolist() if isinstance(new, np.ndarray) else new))[-width:]
+    last = new[-width:]
+    return (tuple(prev) + tuple(last.tolist() if isinstance(last, np.ndarray) else last))[-width:]
 
 
 def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
@@ -233,20 +235,21 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
 
     # RR: beats of samples with contact feed the corrector (contact-lost beats are noise).
     rr_counts = np.where(contact_lost, 0, s.rr_count)
-    off = s.rr_offsets()
     keep = np.repeat(~contact_lost, s.rr_count)
     rr_in = s.rr_ms[keep] if keep.size else s.rr_ms
     beats, rr_state = rrmod.correct_rr(rr_in, state.rr)
     beat_labels.append(beats.label)
     totals = _count_beats(totals, beats.label)
     hr_rr, rr_ok = _hr_from_rr(t, rr_counts, beats, state, cfg)
-    recv_t = np.repeat(t, rr_counts)
-    all_pending = state.pending_t + tuple(recv_t.tolist())
+    # Keep the last few decided beats (for HR at the next samples) and the undecided ones.
+    recv_t = np.concatenate([np.asarray(state.pending_t, np.float64), np.repeat(t, rr_counts)])
     n_dec = len(beats.label)
-    dur_us = np.rint(beats.dur_ms * 1000.0).astype(np.int64)
-    new_tail = list(zip(dur_us.tolist(), beats.nbeats.astype(np.int64).tolist(),
-                        (beats.label != 0).astype(np.int64).tolist(), all_pending[:n_dec]))
-    del off
+    k = min(n_dec, max(cfg.rr_hr_beats, 1))
+    dur_us = np.rint(beats.dur_ms[n_dec - k:] * 1000.0).astype(np.int64)
+    new_tail = list(zip(dur_us.tolist(), beats.nbeats[n_dec - k:].astype(np.int64).tolist(),
+                        (beats.label[n_dec - k:] != 0).astype(np.int64).tolist(),
+                        recv_t[n_dec - k:n_dec].tolist()))
+    pending = tuple(recv_t[n_dec:].tolist())
 
     # Strap HR spike filter (Hampel on the trailing plausible values of this segment).
     plausible = in_range & ~contact_lost & ~stale
@@ -304,7 +307,7 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
         state, rr=rr_state, totals=totals, cues=cue_state,
         seg_beats=state.seg_beats + int(rr_counts.sum()),
         beat_tail=_tail(state.beat_tail, new_tail, keep_beats),
-        pending_t=all_pending[n_dec:],
+        pending_t=pending,
         hr_tail=_tail(state.hr_tail, pv, cfg.hampel_window),
         smooth_tail=_tail(state.smooth_tail, cv, cfg.smooth_samples),
         last_hr=float(hr[-1]), run_start_t=float(run_start[-1]),
@@ -324,12 +327,12 @@ def _hr_from_rr(t: np.ndarray, rr_counts: np.ndarray, beats: rrmod.RROutput, sta
     n = t.shape[0]
     w = cfg.rr_hr_beats
     tail = state.beat_tail
-    dur = np.array([b[0] for b in tail] + np.rint(beats.dur_ms * 1000.0).astype(np.int64).tolist(),
-                   dtype=np.int64)
-    nb = np.array([b[1] for b in tail] + beats.nbeats.astype(np.int64).tolist(), dtype=np.int64)
-    bad = np.array([b[2] for b in tail] + (beats.label != 0).astype(np.int64).tolist(), dtype=np.int64)
-    pend = state.pending_t + tuple(np.repeat(t, rr_counts).tolist())
-    recv = np.array([b[3] for b in tail] + list(pend[:len(beats.label)]), dtype=np.float64)
+    tl = np.array(tail, dtype=np.float64).reshape(-1, 4)
+    dur = np.concatenate([tl[:, 0].astype(np.int64), np.rint(beats.dur_ms * 1000.0).astype(np.int64)])
+    nb = np.concatenate([tl[:, 1].astype(np.int64), beats.nbeats.astype(np.int64)])
+    bad = np.concatenate([tl[:, 2].astype(np.int64), (beats.label != 0).astype(np.int64)])
+    pend = np.concatenate([np.asarray(state.pending_t, np.float64), np.repeat(t, rr_counts)])
+    recv = np.concatenate([tl[:, 3], pend[:len(beats.label)]])
     # Decided beats (segment-wide count) at each sample, then as indices into the local arrays.
     received = state.seg_beats + np.cumsum(rr_counts)
     decided = np.maximum(received - rrmod.LOOKAHEAD, 0)
