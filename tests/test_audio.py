@@ -393,3 +393,32 @@ def test_sink_without_sound_still_logs(tmp_path: Path) -> None:
 def test_sink_rejects_audio_out_without_audio(tmp_path: Path) -> None:
     with pytest.raises(AudioError, match="not off"):
         CueSink(audio="off", audio_out=tmp_path / "x.wav")
+
+
+def test_replayed_bundled_recording_timeline_matches_the_cue_log(speech: None, tmp_path: Path) -> None:
+    """Acceptance: `replay FILE --fast --audio-out` of a bundled recording has sound onsets within
+    100 ms of the logged cue times (compressed by --speed), and silence elsewhere."""
+    rec = Path(__file__).resolve().parents[1] / "recordings" / "noisy.jsonl"
+    if not rec.exists():
+        pytest.skip(f"bundled recording {rec} is absent")
+    from hrzone.cli.replay import replay_file
+
+    speed = 5.0
+    sink = CueSink(audio="speech", play=False, cue_log=tmp_path / "cues.jsonl",
+                   audio_out=tmp_path / "cues.wav", timeline_speed=speed)
+    replay_file(rec, {}, None, True, sinks=[sink])
+    logged = [json.loads(x) for x in (tmp_path / "cues.jsonl").read_text().splitlines()]
+    assert len(logged) >= 4 and logged[0]["kind"] == "start" and logged[-1]["kind"] == "end"
+    x = read_wav(tmp_path / "cues.wav")
+    # The recording's 40 minutes / 5, plus the end summary spoken at the very end.
+    assert 2398.0 / speed <= x.size / RATE_HZ <= 2400.0 / speed + 8.0
+    expected = np.array([c["t_s"] for c in logged]) / speed
+    found = np.array(onsets_s(x, min_silence_s=0.8))
+    assert found.size == expected.size, (found, expected)
+    assert np.abs(found - expected).max() < 0.1
+    v = Voice("speech")
+    mask = np.zeros(x.size, bool)
+    for t, c in zip(expected, logged):
+        a = int(round(t * RATE_HZ))
+        mask[a: a + v.clip(cue(0, c["text"])).size] = True
+    assert np.abs(x[~mask]).max(initial=0.0) < 1e-4

@@ -310,3 +310,67 @@ def test_expected_texts_cover_what_the_engine_says() -> None:
     e = CueEngine()
     texts = set(e.expected_texts(e.initial(130)))
     assert {c.text for c in cues if c.kind != "end"} <= texts
+
+
+# -- bundled recordings (simulator ground truth) --------------------------------------------------------
+
+RECORDINGS = __import__("pathlib").Path(__file__).resolve().parents[1] / "recordings"
+
+
+def true_sustained_changes(zone: np.ndarray, min_s: int = 60) -> list[tuple[int, int]]:
+    """(second, new zone) where the true zone changes and both sides last >= min_s seconds;
+    shorter excursions are folded into the run before them."""
+    runs: list[list[int]] = []
+    for k, z in enumerate(zone.tolist()):
+        if runs and runs[-1][0] == z:
+            runs[-1][2] = k + 1
+        else:
+            runs.append([z, k, k + 1])
+    merged: list[list[int]] = []
+    for z, a, b in runs:
+        if merged and (b - a < min_s or merged[-1][0] == z):
+            merged[-1][2] = b
+        else:
+            merged.append([z, a, b])
+    return [(a, z) for z, a, _ in merged[1:]]
+
+
+@pytest.mark.parametrize("name", ["noisy", "walk30", "gentle"])
+def test_default_cues_follow_sustained_true_zone_changes(name: str) -> None:
+    """Acceptance: on the noisy recording, <= 1 spurious zone cue per hour and a cue for every
+    sustained (>= 1 min) true zone change (clean recordings checked the same way)."""
+    import asyncio
+    import json
+
+    rec, truth_path = RECORDINGS / f"{name}.jsonl", RECORDINGS / f"{name}.truth.json"
+    if not rec.exists() or not truth_path.exists():
+        pytest.skip(f"bundled recording {rec} (and its truth file) is absent")
+    from hrzone.audio.sink import CueSink
+    from hrzone.loader import signal_config_for
+    from hrzone.session import run_session
+    from hrzone.source import ReplaySource
+    from hrzone.zones import Thresholds
+
+    truth = json.loads(truth_path.read_text())
+    th = Thresholds.from_json(truth["thresholds"])
+    hr = np.asarray(truth["per_second"]["hr_bpm"], float)
+    true_zone = classify(hr, np.ones(hr.size, bool), th)
+    changes = true_sustained_changes(true_zone)
+    src = ReplaySource(rec, speed=None)
+    sink = CueSink(audio="off", play=False)
+    asyncio.run(run_session(src, th, signal=signal_config_for(src.header.profile), sinks=[sink]))
+    zone_cues = of(sink.cues, "zone")
+    settle = CuePrefs().settle_s
+    unmatched = list(zone_cues)
+    for t_c, z in changes:
+        # Announced after dwell + hysteresis, waiting at most one minimum gap (and the settle time).
+        lo, hi = t_c - 15, max(t_c, settle) + 90
+        hit = [c for c in unmatched if c.key == f"zone:{ZONE[z]}" and lo <= c.t_s <= hi]
+        assert hit, f"{name}: no cue for the change to {ZONE[z]} at {t_c} s; cues {zone_cues}"
+        unmatched.remove(hit[0])
+    hours = hr.size / 3600.0
+    assert len(unmatched) / hours <= 1.0, f"{name}: spurious zone cues {unmatched}"
+    assert changes, "the recording should contain sustained zone changes"
+
+
+ZONE = {0: "low", 1: "moderate", 2: "high"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hrzone.audio.voice import Notify, Voice, notice_stderr
-from hrzone.audio.wavio import RATE_HZ, fade, write_wav
+from hrzone.audio.wavio import RATE_HZ, WavWriter, fade
 from hrzone.cues import Cue
 from hrzone.errors import AudioError
 
@@ -51,17 +51,19 @@ def render_timeline(cues: Sequence[Cue], duration_s: float, out_path: str | os.P
     clips = [v.clip(c) for c in ordered]
     ends = [s + c.size for s, c in zip(starts, clips)]
     total = max([int(round(duration_s / speed * RATE_HZ)), *ends, 0])
-    out = np.zeros(total, np.float32)
-    for i, (s, clip) in enumerate(zip(starts, clips)):
-        nxt = starts[i + 1] if i + 1 < len(starts) else total
-        if nxt <= s:
-            continue  # two cues at the same instant: the later one is heard
-        seg = clip[: nxt - s]
-        if seg.size < clip.size:
-            seg = fade(seg)
-        out[s: s + seg.size] = seg
     p = Path(out_path)
     if not p.parent.is_dir():
         raise AudioError(f"{p}: folder {p.parent} does not exist")
-    write_wav(p, out)
+    # Streamed to disk: a two-hour session is ~300 MB of samples, held here one clip at a time.
+    with WavWriter(p) as w:
+        for i, (s, clip) in enumerate(zip(starts, clips)):
+            nxt = starts[i + 1] if i + 1 < len(starts) else total
+            if nxt <= s:
+                continue  # two cues at the same instant: the later one is heard
+            seg = clip[: nxt - s]
+            if seg.size < clip.size:
+                seg = fade(seg)
+            w.silence(s - w.frames)
+            w.write(seg)
+        w.silence(total - w.frames)
     return Timeline(p, total / RATE_HZ, tuple(s / RATE_HZ for s in starts), v.mode)

@@ -62,6 +62,54 @@ def write_wav(path: str | os.PathLike[str], samples: np.ndarray, rate_hz: int = 
     return p
 
 
+class WavWriter:
+    """Stream mono 16-bit PCM to a WAV file (mode 0o600), renamed into place on success."""
+
+    def __init__(self, path: str | os.PathLike[str], rate_hz: int = RATE_HZ):
+        self.path = Path(path)
+        self.frames = 0
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=self.path.parent)
+        except OSError as e:
+            raise AudioError(f"{self.path}: cannot write: {e.strerror}") from None
+        self._f = os.fdopen(fd, "wb")
+        self._w = wave.open(self._f, "wb")
+        self._w.setnchannels(1)
+        self._w.setsampwidth(2)
+        self._w.setframerate(rate_hz)
+
+    def write(self, samples: np.ndarray) -> None:
+        """Append float samples in [-1, 1]."""
+        pcm = (np.clip(np.asarray(samples, np.float32), -1.0, 1.0) * 32767.0).astype("<i2")
+        self._w.writeframesraw(pcm.tobytes())
+        self.frames += pcm.size
+
+    def silence(self, n: int, chunk: int = 1 << 16) -> None:
+        """Append n samples of silence."""
+        zeros = bytes(2 * min(max(n, 0), chunk))
+        while n > 0:
+            k = min(n, chunk)
+            self._w.writeframesraw(zeros[: 2 * k])
+            self.frames += k
+            n -= k
+
+    def __enter__(self) -> WavWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            self._w.close()  # patches the header's length fields
+            self._f.close()
+            if exc_type is None:
+                os.chmod(self._tmp, 0o600)
+                os.replace(self._tmp, self.path)
+        except OSError as e:
+            raise AudioError(f"{self.path}: cannot write: {e.strerror}") from None
+        finally:
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
+
+
 def trim_silence(x: np.ndarray, rate_hz: int = RATE_HZ, floor: float = 0.01,
                  keep_s: float = 0.01) -> np.ndarray:
     """Cut leading/trailing near-silence (|x| < floor x peak), keeping keep_s of margin, so a
