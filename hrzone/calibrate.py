@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,3 +109,20 @@ def propose(t_s: np.ndarray, hr_bpm: np.ndarray, marks: Iterable[Mark], *,
                              f"mark's ({moderate:g} bpm); marks swapped or effort not increased?")
     return Proposal(resolve_thresholds("bpm", moderate=moderate, high=high), tuple(found),
                     window_s)
+
+
+def propose_from_recording(path: str | Path, *, window_s: float = 30.0,
+                           min_samples: int = 10) -> Proposal:
+    """Run a recording's notifications through the signal core and propose from its marks."""
+    from hrzone.loader import load_workout
+    from hrzone.signal import pipeline
+
+    w = load_workout(path)
+    # any valid thresholds: the cleaned HR used here does not depend on them
+    state = pipeline.initial(resolve_thresholds("bpm", moderate=100, high=150), w.signal)
+    out, _ = pipeline.run(w.series, state)
+    hr = np.where(out.valid, out.hr_bpm, np.nan)
+    marks = marks_from_events(w.events)
+    if not marks:
+        raise ThresholdError(f"{path}: the recording has no talk-test marks")
+    return propose(out.t_s, hr, marks, window_s=window_s, min_samples=min_samples)

@@ -131,6 +131,10 @@ class BleSource(HeartRateSource):
             t.cancel()
         await self._disconnect()
 
+    def mark(self, label: str, **data: Any) -> None:
+        """Put a 'mark' event (e.g. a talk-test key press) into the stream, stamped now."""
+        self._event("mark", mark=label, **data)
+
     # --- opening --------------------------------------------------------------------------
 
     async def open(self) -> Header:

@@ -11,7 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from hrzone.virtual.strap import (
-    BODY_LOCATIONS, StrapInfo, VirtualAir, VirtualStrap, Window, strap_from_recording,
+    BODY_LOCATIONS, StrapInfo, VirtualAir, VirtualStrap, Window, strap_from_plan, strap_from_recording,
     timeline_from_recording,
 )
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hrzone.ble.source import BleSource
 
 __all__ = ["BODY_LOCATIONS", "StrapInfo", "VirtualAir", "VirtualStrap", "Window",
-           "strap_from_recording", "timeline_from_recording", "virtual_source"]
+           "strap_from_plan", "strap_from_recording", "timeline_from_recording", "virtual_source"]
 
 
 def virtual_source(air: VirtualAir, target: str | None = None, **kw: Any) -> BleSource:

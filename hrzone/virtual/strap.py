@@ -254,3 +254,17 @@ class VirtualAir:
     async def aclose(self) -> None:
         for s in self.straps:
             await s.aclose()
+
+
+def strap_from_plan(plan: str | Path, seed: int = 0, info: StrapInfo | None = None) -> VirtualStrap:
+    """A virtual strap playing a simulator plan (built-in name or plan file)."""
+    from hrzone.simulator import load_plan, simulate
+
+    result = simulate(load_plan(plan), seed=seed)
+    notes = result.notifications
+    t0 = notes[0].t_ns if notes else 0
+    if info is None:
+        d = result.header.device
+        info = StrapInfo(name=str(d.get("name") or "Virtual HR 0001"),
+                         model=d.get("model") or "Virtual Strap")
+    return VirtualStrap(((n.t_ns - t0, n.payload) for n in notes), info)

@@ -1,0 +1,247 @@
+"""`hrzone scan`, `hrzone live`, `hrzone calibrate`: a strap (real or virtual) in real time."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hrzone.cli import cli
+from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
+from hrzone.errors import DeviceError, PlanError
+from hrzone.session import SessionResult, Sink, run_session
+from hrzone.zones import Thresholds
+
+
+def _virtual_air(spec: str, speed: float) -> Any:
+    """A VirtualAir with one strap from a recording file or a simulator plan."""
+    from hrzone.ble.clock import ScaledClock, VirtualClock
+    from hrzone.virtual import VirtualAir, strap_from_plan, strap_from_recording
+
+    p = Path(spec)
+    if p.is_file() and p.suffix.lower() not in (".toml", ".json"):
+        strap = strap_from_recording(p)
+    else:
+        try:
+            strap = strap_from_plan(spec)
+        except PlanError as e:
+            raise PlanError(f"--virtual {spec}: not a recording file, and {e}") from None
+    clock = VirtualClock() if speed == 0 else ScaledClock(speed)
+    return VirtualAir(clock, [strap])
+
+
+def _default_record_path() -> Path:
+    from hrzone.paths import data_dir
+    d = data_dir() / "recordings"
+    d.mkdir(parents=True, exist_ok=True)
+    return d / f"live-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl"
+
+
+def virtual_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--speed", type=click.FloatRange(min=0), default=1.0, show_default=True,
+                     help="With --virtual: time factor (10 = ten times real time, "
+                          "0 = as fast as possible).")(f)
+    return click.option("--virtual", "virtual", metavar="FILE|PLAN",
+                        help="Use a virtual strap playing a recording or a simulator plan "
+                             "(no Bluetooth needed).")(f)
+
+
+def device_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--profile", "profile",
+                     help="Firmware profile to use instead of the automatic match "
+                          "(see firmware_profiles/).")(f)
+    return click.option("--device", "device", metavar="ADDRESS|NAME",
+                        help="Strap to connect to (default: the strongest one found).")(f)
+
+
+@cli.command("scan")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0.5, 120), default=8.0,
+              show_default=True, help="Seconds to listen for straps.")
+@virtual_options
+@json_option
+def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool) -> None:
+    """List heart-rate straps in range: name, address, signal strength, matched profile."""
+    from hrzone.ble.scan import scan
+    from hrzone.profiles import load_profiles
+
+    async def go() -> list[Any]:
+        profiles = load_profiles()
+        if virtual is None:
+            return await scan(profiles, timeout_s=timeout_s)
+        air = _virtual_air(virtual, speed or 0)
+        _, scanner_cls = air.backends()
+        try:
+            return await scan(profiles, timeout_s=min(timeout_s, 1.0), clock=air.clock,
+                              backend=scanner_cls)
+        finally:
+            await air.aclose()
+
+    found = asyncio.run(go())
+    if as_json:
+        echo_json([f.to_json() for f in found])
+        return
+    if not found:
+        click.echo("No heart-rate strap found. Wear it (most straps sleep when dry or off the "
+                   "body); see docs/troubleshooting.md.")
+        return
+    for f in found:
+        hr = "" if f.advertises_hr else "  (found by name; does not advertise 0x180D)"
+        click.echo(f"{f.name or '?':<24} {f.address:<38} {f.rssi:>4} dBm  "
+                   f"profile {f.profile.name}{hr}")
+
+
+async def _live(opts: dict[str, Any], *, device: str | None, profile: str | None,
+                record: Path | None, virtual: str | None, speed: float, sinks: list[Sink],
+                thresholds: Thresholds, on_source: Callable[[Any, asyncio.AbstractEventLoop], None]
+                | None = None) -> SessionResult:
+    """Open the source, run the session until it ends or is cancelled (Ctrl-C)."""
+    from hrzone.ble.source import BleSource
+    from hrzone.virtual import virtual_source
+
+    air = None
+    if virtual is not None:
+        air = _virtual_air(virtual, speed)
+        source = virtual_source(air, device, profile=profile, thresholds=thresholds.to_json())
+    else:
+        source = BleSource(device, profile=profile, thresholds=thresholds.to_json())
+    try:
+        await source.open()
+        if on_source is not None:
+            on_source(source, asyncio.get_running_loop())
+        return await run_session(source, thresholds, record_to=record, sinks=sinks)
+    finally:
+        await source.aclose()
+        if air is not None:
+            await air.aclose()
+            closer = getattr(air.clock, "aclose", None)
+            if closer is not None:
+                await closer()
+
+
+def _run_cancellable(coro: Any) -> SessionResult:
+    """asyncio.run that turns Ctrl-C into task cancellation, so the session ends cleanly."""
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(coro)
+    try:
+        while True:
+            try:
+                return loop.run_until_complete(task)
+            except KeyboardInterrupt:
+                task.cancel()       # run_session catches the cancellation and finishes
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+@cli.command("live")
+@device_options
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recording file to write (default: a new file in the data folder).")
+@virtual_options
+@threshold_options
+@json_option
+def live_cmd(device: str | None, profile: str | None, record: Path | None, virtual: str | None,
+             speed: float, as_json: bool, **opts: Any) -> None:
+    """Show intensity live from a strap until Ctrl-C; record everything; print the summary."""
+    from hrzone.display import make_display
+
+    thresholds = pick_thresholds(opts)
+    record = record or _default_record_path()
+    display = make_display(as_json)
+    res = _run_cancellable(_live(opts, device=device, profile=profile, record=record,
+                                 virtual=virtual, speed=speed, sinks=[display],
+                                 thresholds=thresholds))
+    if not as_json:
+        from hrzone.cli.report import summary_text
+        click.echo("")
+        click.echo(summary_text(res.summary))
+        click.echo(f"Recording: {record}")
+
+
+def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None) -> None:
+    """Read 's' / 't' / 'q' lines from stdin in a thread; marks go into the live stream."""
+    stream = stream or sys.stdin
+
+    def run() -> None:
+        for line in stream:
+            key = line.strip().lower()[:1]
+            if key == "s":
+                loop.call_soon_threadsafe(source.mark, "sing")
+            elif key == "t":
+                loop.call_soon_threadsafe(source.mark, "talk")
+            elif key == "q":
+                loop.call_soon_threadsafe(source.stop.set)
+                return
+
+    threading.Thread(target=run, daemon=True, name="hrzone-keys").start()
+
+
+@cli.command("calibrate")
+@device_options
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recording file to write (default: a new file in the data folder).")
+@click.option("--from", "from_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Propose from an earlier recording with talk-test marks instead of a live test.")
+@click.option("--window", "window_s", type=click.FloatRange(10, 120), default=30.0,
+              show_default=True, help="Seconds of HR before each mark to take the median of.")
+@click.option("--accept", is_flag=True, help="Save the proposed thresholds without asking.")
+@virtual_options
+@json_option
+def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
+                  from_: Path | None, window_s: float, accept: bool, virtual: str | None,
+                  speed: float, as_json: bool) -> None:
+    """Guided talk test: mark when you can no longer sing, then talk; get bpm thresholds.
+
+    Warm up, then increase effort slowly. Type s + Enter when you can no longer sing
+    comfortably, t + Enter when you can no longer talk comfortably, q + Enter to finish.
+    """
+    from hrzone.calibrate import propose_from_recording
+    from hrzone.display import make_display
+    from hrzone.zones import resolve_thresholds
+
+    if from_ is None:
+        record = record or _default_record_path()
+        if not as_json:
+            click.echo("Talk test: s+Enter = can no longer sing comfortably, t+Enter = can no "
+                       "longer talk comfortably, q+Enter = finish.")
+        # zones shown during the test are provisional (hrmax-style guesses are meaningless here)
+        provisional = resolve_thresholds("bpm", moderate=100, high=140)
+        _run_cancellable(_live({}, device=device, profile=profile, record=record,
+                               virtual=virtual, speed=speed,
+                               sinks=[make_display(as_json, sys.stderr if as_json else None)],
+                               thresholds=provisional, on_source=_key_reader))
+        from_ = record
+    proposal = propose_from_recording(from_, window_s=window_s)
+    th = proposal.thresholds
+    if as_json:
+        echo_json({"recording": str(from_), **proposal.to_json()})
+    else:
+        for m in proposal.marks:
+            click.echo(f"{m.mark.kind:>5} mark at {m.mark.t_s / 60:5.1f} min: median "
+                       f"{m.hr_bpm:.0f} bpm over {m.samples} samples")
+        click.echo(f"Proposed thresholds: --moderate {th.moderate_bpm:g} --high {th.high_bpm:g}")
+    if accept or (not as_json and sys.stdin.isatty()
+                  and click.confirm("Save them in your profile?", default=False)):
+        _save_thresholds(th)
+        if not as_json:
+            click.echo("Saved (method bpm) in your profile.")
+
+
+def _save_thresholds(th: Thresholds) -> None:
+    """Write bpm thresholds into the user profile (hrzone.profile)."""
+    try:
+        from hrzone.profile import load_profile, save_raw
+    except ImportError as e:  # pragma: no cover - the profile module ships with hrzone
+        raise DeviceError(f"cannot save thresholds: {e}") from None
+    prof = load_profile()
+    raw = dict(prof.raw)
+    raw.update(method="bpm", moderate_bpm=th.moderate_bpm, high_bpm=th.high_bpm)
+    if prof.path is not None:
+        prof.path.parent.mkdir(parents=True, exist_ok=True)
+    save_raw(raw, prof.path)
