@@ -422,3 +422,34 @@ def test_replayed_bundled_recording_timeline_matches_the_cue_log(speech: None, t
         a = int(round(t * RATE_HZ))
         mask[a: a + v.clip(cue(0, c["text"])).size] = True
     assert np.abs(x[~mask]).max(initial=0.0) < 1e-4
+
+
+def test_audio_options_bundle_builds_the_sink(tmp_path: Path) -> None:
+    import click
+    from click.testing import CliRunner
+
+    from hrzone.cli.audio_options import audio_options, cue_sink_from_options
+
+    @click.command()
+    @audio_options
+    def cmd(audio: str, cue_log: Path | None, audio_out: Path | None) -> None:
+        sink = cue_sink_from_options(audio, cue_log, audio_out, play=False, weekly=True)
+        if sink is None:
+            click.echo("no sink")
+        else:
+            click.echo(f"{sink.voice.mode if sink.voice else '-'} {sink.state.weekly_before_min} "
+                       f"{sink.engine.prefs.weekly_goal_min}")
+            sink.close()
+
+    r = CliRunner()
+    assert r.invoke(cmd, ["--audio", "off"], catch_exceptions=False).output == "no sink\n"
+    res = r.invoke(cmd, ["--audio", "tones", "--cue-log", str(tmp_path / "c.jsonl"),
+                         "--audio-out", str(tmp_path / "c.wav")], catch_exceptions=False)
+    assert res.exit_code == 0 and res.output == "tones 0 150\n"      # empty history, default goal
+    assert (tmp_path / "c.wav").exists() and (tmp_path / "c.jsonl").exists()
+    res = r.invoke(cmd, ["--audio", "off", "--audio-out", str(tmp_path / "x.wav")])
+    assert res.exit_code == 2 and "--audio-out needs --audio speech or tones" in res.output
+    res = r.invoke(cmd, ["--audio", "loud"])
+    assert res.exit_code == 2
+    help_text = r.invoke(cmd, ["--help"]).output
+    assert "--audio [speech|tones|off]" in help_text and "--cue-log" in help_text
