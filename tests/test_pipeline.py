@@ -202,3 +202,17 @@ def test_one_notification_at_a_time_equals_batch():
     whole, _ = run(s)
     single, _ = run_chunked(s, [1])
     assert_same(whole, single)
+
+
+def test_streaming_equals_batch_with_implausible_and_split_beats():
+    # Spurious short detections and implausible long RR delay the corrector's decisions; the
+    # core must still give identical output for any chunking.
+    rr = beats_for(lambda t: 100 + 30 * (t > 150), 300, 9).copy()
+    rng = np.random.default_rng(4)
+    for i in rng.choice(np.arange(10, len(rr) - 10), 12, replace=False):
+        rr[i] = rng.choice([120.0, 180.0, 2800.0])
+    s = series_from_beats(rr)
+    whole, _ = run(s)
+    for sizes in ([1], [2, 1, 3], [7], [50, 1]):
+        chunked, _ = run_chunked(s, sizes)
+        assert_same(whole, chunked)

@@ -276,3 +276,20 @@ def test_noisy_real_series_is_flagged() -> None:
     # Corrected HR stays in a physiological range where raw RR jumps around.
     hr = 60000.0 * noisy.nbeats / np.where(noisy.dur_ms > 0, noisy.dur_ms, np.nan)
     assert np.nanmax(hr[noisy.nbeats == 1]) < 220
+
+
+def test_avail_tells_when_a_one_beat_caller_had_each_decision():
+    """RROutput.avail equals the number of beats fed when the row came out, one beat a call."""
+    from hrzone.signal.rr import correct_rr, correct_rr_batch, rr_initial
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        rr = np.clip(800 + np.cumsum(rng.normal(0, 8, 300)), 400, 1300)
+        for i in rng.choice(len(rr) - 5, 6, replace=False):
+            rr[i] = rng.choice([100.0, 150.0, 3000.0, 200.0])
+        st, when = rr_initial(), []
+        for k in range(len(rr)):
+            o, st = correct_rr(rr[k:k + 1], st)
+            when += [k + 1] * len(o)
+        b = correct_rr_batch(rr)
+        assert np.array_equal(b.avail[:len(when)], np.array(when)), trial
+        assert (b.avail[len(when):] == len(rr)).all()  # decided by finish_rr

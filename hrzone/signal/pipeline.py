@@ -100,8 +100,8 @@ class State:
     rr: rrmod.RRState
     totals: Totals = Totals()
     seg_start_t: float = 0.0
-    seg_beats: int = 0                    # beats received in the current segment
-    beat_tail: tuple[tuple[int, int, int, float], ...] = ()   # decided beats: (dur_us, nbeats, label!=0, t_recv)
+    beat_tail: tuple[tuple[int, int, int, float, int], ...] = ()
+    # ^ last decided beats of the segment: (dur_us, nbeats, corrected?, t_received, avail)
     pending_t: tuple[float, ...] = ()     # receive times of beats received but not yet decided
     hr_tail: tuple[float, ...] = ()       # last plausible strap HR values (spike filter window)
     smooth_tail: tuple[float, ...] = ()   # last accepted HR values (median smoothing)
@@ -144,7 +144,7 @@ def finish(state: State) -> tuple[Output, State]:
     beats, rr_state = rrmod.finish_rr(state.rr)
     totals = _count_beats(state.totals, beats.label)
     out = replace(_empty_output(), beat_labels=beats.label)
-    return out, replace(state, rr=rr_state, totals=totals, pending_t=(), beat_tail=(), seg_beats=0)
+    return out, replace(state, rr=rr_state, totals=totals, pending_t=(), beat_tail=())
 
 
 def run(s: Series, state: State) -> tuple[Output, State]:
@@ -213,7 +213,7 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
             gap = float(s.t_s[0] - totals.last_t)
             totals = replace(totals, gaps=totals.gaps + 1, gap_s=totals.gap_s + gap)
             state = replace(state, rr=rr_state)
-        state = replace(state, seg_start_t=float(s.t_s[0]), seg_beats=0, beat_tail=(),
+        state = replace(state, seg_start_t=float(s.t_s[0]), beat_tail=(),
                         pending_t=(), hr_tail=(), smooth_tail=(), last_hr=-1.0,
                         run_start_t=float(s.t_s[0]))
     t = s.t_s
@@ -248,7 +248,7 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
     dur_us = np.rint(beats.dur_ms[n_dec - k:] * 1000.0).astype(np.int64)
     new_tail = list(zip(dur_us.tolist(), beats.nbeats[n_dec - k:].astype(np.int64).tolist(),
                         (beats.label[n_dec - k:] != 0).astype(np.int64).tolist(),
-                        recv_t[n_dec - k:n_dec].tolist()))
+                        recv_t[n_dec - k:n_dec].tolist(), beats.avail[n_dec - k:].tolist()))
     pending = tuple(recv_t[n_dec:].tolist())
 
     # Strap HR spike filter (Hampel on the trailing plausible values of this segment).
@@ -305,7 +305,6 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
     keep_beats = max(cfg.rr_hr_beats, 1)
     new_state = replace(
         state, rr=rr_state, totals=totals, cues=cue_state,
-        seg_beats=state.seg_beats + int(rr_counts.sum()),
         beat_tail=_tail(state.beat_tail, new_tail, keep_beats),
         pending_t=pending,
         hr_tail=_tail(state.hr_tail, pv, cfg.hampel_window),
@@ -321,23 +320,23 @@ def _hr_from_rr(t: np.ndarray, rr_counts: np.ndarray, beats: rrmod.RROutput, sta
                 cfg: SignalConfig) -> tuple[np.ndarray, np.ndarray]:
     """HR (bpm) from the latest decided beats at each sample, and whether it is trustworthy.
 
-    At sample k the beats decided are those received up to k except the last two (the
-    corrector's look-ahead), so the result does not depend on how the session was chunked.
+    At sample k only beats whose decision was available after sample k's beats arrived are
+    used (RROutput.avail), so the result does not depend on how the session was chunked.
     """
-    n = t.shape[0]
     w = cfg.rr_hr_beats
     tail = state.beat_tail
-    tl = np.array(tail, dtype=np.float64).reshape(-1, 4)
+    tl = np.array(tail, dtype=np.float64).reshape(-1, 5)
     dur = np.concatenate([tl[:, 0].astype(np.int64), np.rint(beats.dur_ms * 1000.0).astype(np.int64)])
     nb = np.concatenate([tl[:, 1].astype(np.int64), beats.nbeats.astype(np.int64)])
     bad = np.concatenate([tl[:, 2].astype(np.int64), (beats.label != 0).astype(np.int64)])
     pend = np.concatenate([np.asarray(state.pending_t, np.float64), np.repeat(t, rr_counts)])
     recv = np.concatenate([tl[:, 3], pend[:len(beats.label)]])
-    # Decided beats (segment-wide count) at each sample, then as indices into the local arrays.
-    received = state.seg_beats + np.cumsum(rr_counts)
-    decided = np.maximum(received - rrmod.LOOKAHEAD, 0)
-    first_local = state.seg_beats - len(state.pending_t) - len(tail)  # segment index of local 0
-    end = decided - first_local
+    avail = np.concatenate([tl[:, 4].astype(np.int64), beats.avail])
+    # Beats whose decision a one-notification-at-a-time caller would have had at each sample
+    # (the corrector reports when each decision became available), so chunking changes nothing.
+    fed_before = state.rr.next_index + len(state.rr.pending_ms)
+    received = fed_before + np.cumsum(rr_counts)
+    end = np.searchsorted(avail, received, side="right")
     start = end - w
     ok = (start >= 0) & (end <= dur.shape[0]) & (w > 0)
     cd = np.concatenate([[0], np.cumsum(dur)])
@@ -352,6 +351,4 @@ def _hr_from_rr(t: np.ndarray, rr_counts: np.ndarray, beats: rrmod.RROutput, sta
     ok &= (tot_us > 0) & (tot_bad <= cfg.rr_max_corrected) & (t - last_recv <= cfg.rr_max_age_s)
     with np.errstate(divide="ignore", invalid="ignore"):
         hr_rr = np.where(ok, 60e6 * tot_n / np.where(tot_us > 0, tot_us, 1), np.nan)
-    if n == 0:
-        return hr_rr, ok
     return hr_rr, ok

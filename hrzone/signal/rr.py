@@ -98,6 +98,9 @@ class RROutput:
     nbeats: true beats it represents: MISSED 2, EXTRA 0, implausible without a median 0, else 1.
         HR over a window = 60000 * sum(nbeats) / sum(dur_ms).
     rr_ms: raw RR (ms). ref_ms: local median RR used as reference (ms, NaN if none).
+    avail: how many raw beats (counted like index) had been received when this row's decision
+        became available in streaming use (int64), so a caller that batches can tell what a
+        one-beat-at-a-time caller would have known at each moment.
     """
 
     index: np.ndarray
@@ -106,6 +109,7 @@ class RROutput:
     nbeats: np.ndarray
     rr_ms: np.ndarray
     ref_ms: np.ndarray
+    avail: np.ndarray
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -113,7 +117,8 @@ class RROutput:
     @classmethod
     def empty(cls) -> RROutput:
         f = np.zeros(0, np.float64)
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.int8), f, np.zeros(0, np.int8), f, f)
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int8), f, np.zeros(0, np.int8), f, f,
+                   np.zeros(0, np.int64))
 
     @classmethod
     def concat(cls, parts: Sequence[RROutput]) -> RROutput:
@@ -241,8 +246,19 @@ def _step(rr_ms: np.ndarray, state: RRState, final: bool) -> tuple[RROutput, RRS
     gone = np.isnan(dur)
     dur[gone] = 0.0
     nbeats[gone] = 0
+    # When each emitted unit became decidable: a plausible unit of rank j among the undecided
+    # ones once unit pos[j + LOOKAHEAD] is complete; an implausible one together with the last
+    # plausible unit before it (or on its own completion if there is none).
+    comp = state.next_index + np.append(starts, n_cov)[1:]
+    if final:
+        avail_u = np.full(n_emit, state.next_index + raw.size, np.int64)
+    else:
+        rank = np.cumsum(ok[:n_emit]) - 1
+        look = pos[np.clip(rank + LOOKAHEAD, 0, max(pos.size - 1, 0))] if pos.size else rank
+        avail_u = np.where(rank >= 0, comp[look] if pos.size else 0, comp[:n_emit])
+        avail_u = np.maximum(avail_u, comp[:n_emit]).astype(np.int64)
     out = RROutput(np.arange(state.next_index, state.next_index + n_raw, dtype=np.int64),
-                   label, dur, nbeats, e_raw.copy(), ref_all)
+                   label, dur, nbeats, e_raw.copy(), ref_all, avail_u[u])
 
     next_index = state.next_index + n_raw
     if final:
