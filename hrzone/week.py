@@ -22,7 +22,7 @@ import numpy as np
 from hrzone.errors import HrzoneError
 from hrzone.zones import HIGH, MODERATE
 
-_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+_WEEK_RE = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,8 @@ def parse_week(label: str, week_start: int = 0) -> date:
     if not m:
         raise HrzoneError(f"--week {label!r} is not a week (use YYYY-Www, e.g. 2026-W47)")
     year, week = int(m.group(1)), int(m.group(2))
+    if not 1 <= year <= 9998:
+        raise HrzoneError(f"--week {label!r}: year {year} is out of range")
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:

@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hrzone import paths
 from hrzone.errors import ProfileError
-from hrzone.profile import (DEFAULT_GOAL_MIN, from_dict, load_profile, profile_thresholds,
+from hrzone.profile import (DEFAULT_GOAL_MIN, KEYS, from_dict, load_profile, profile_thresholds,
                             save_raw, set_value)
 
 
@@ -171,3 +173,40 @@ def test_cue_prefs_from_profile() -> None:
     set_value("cues.shout", "true")
     with pytest.raises(ProfileError, match="unknown cue setting 'shout'"):
         profile_cue_prefs(load_profile())
+
+
+_toml_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+              st.text(max_size=12), st.dates()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from([*KEYS, "progression", "cues", "other"]), _toml_values,
+                       max_size=6))
+def test_any_document_gives_a_profile_or_a_profile_error(raw: dict) -> None:
+    try:
+        prof = from_dict(raw, "fuzz.toml")
+    except ProfileError as e:
+        assert str(e).startswith("fuzz.toml: ")
+        return
+    try:
+        profile_thresholds(prof)
+    except ProfileError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(list(KEYS) + ["progression.start", "progression.from", "cues.x"]),
+       st.text(max_size=20))
+def test_any_command_line_value_is_saved_or_refused_cleanly(key: str, text: str) -> None:
+    before = paths.profile_path().read_bytes() if paths.profile_path().exists() else None
+    try:
+        set_value(key, text)
+    except ProfileError:
+        after = paths.profile_path().read_bytes() if paths.profile_path().exists() else None
+        assert after == before
+    else:
+        load_profile()  # whatever was saved reads back

@@ -62,6 +62,9 @@ def test_not_a_database_is_a_store_error(hrzone_home: Path) -> None:
 def test_add_list_remove_and_idempotent_readd(db: sqlite3.Connection) -> None:
     s = fake(T0, (30, 120))
     r1 = store.add_summary(db, s, "a.jsonl", "hash-a", BERLIN)
+    for side in ("-wal", "-shm"):  # SQLite gives its side files the database's mode
+        p = history_path().with_name(history_path().name + side)
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
     r2 = store.add_summary(db, s, "copy-of-a.jsonl", "hash-a", BERLIN)
     assert r1.created and not r2.created and r1.id == r2.id and r2.path == "a.jsonl"
     r3 = store.add_summary(db, fake(T0 + timedelta(days=1), (20, 150)), "b.jsonl", "hash-b", BERLIN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -149,3 +150,17 @@ def test_week_report_shape() -> None:
         assert key in rep
     assert rep["credited"] == 60.0 and rep["moderate"] == 30.0 and rep["vigorous"] == 15.0
     assert rep["end"] == "2026-11-22" and len(rep["days"]) == 7 and rep["met"] is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.from_regex(r"\A\d{4}-?[Ww]\d{1,2}\Z")),
+       st.integers(min_value=0, max_value=6))
+def test_parse_week_gives_a_week_or_a_clear_error(label: str, start_day: int) -> None:
+    try:
+        start = parse_week(label, start_day)
+    except HrzoneError as e:
+        assert "--week" in str(e)
+    else:
+        assert start.weekday() == start_day
+        year, week = re.match(r"\s*(\d{4})-?[Ww](\d{1,2})\s*\Z", label).groups()
+        assert week_label(start) == f"{int(year):04d}-W{int(week):02d}"
