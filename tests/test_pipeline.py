@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -216,3 +218,27 @@ def test_streaming_equals_batch_with_implausible_and_split_beats():
     for sizes in ([1], [2, 1, 3], [7], [50, 1]):
         chunked, _ = run_chunked(s, sizes)
         assert_same(whole, chunked)
+
+
+BUNDLED = sorted((Path(__file__).resolve().parents[1] / "recordings").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("rec", BUNDLED, ids=lambda p: p.stem)
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=st.lists(st.integers(1, 400), min_size=1, max_size=8))
+def test_streaming_equals_batch_on_bundled_recordings(rec, sizes):
+    from hrzone.loader import load_workout
+
+    w = load_workout(rec)
+    th = TH
+    whole, st_w = pipeline.run(w.series, pipeline.initial(th, w.signal))
+    state = pipeline.initial(th, w.signal)
+    parts, i, k = [], 0, 0
+    while i < len(w.series):
+        n = sizes[k % len(sizes)]
+        k += 1
+        out, state = pipeline.process(w.series.slice(i, i + n), state)
+        parts.append(out)
+        i += n
+    parts.append(pipeline.finish(state)[0])
+    assert_same(whole, Output.concat(parts))
