@@ -130,7 +130,7 @@ def main() -> None:
     rows.append(("week JSON by a bare script (no CLI registry)", min(ts), statistics.median(ts),
                  f"{min(ts) / TARGET_WEEK_S:.2f} of target, {min(ts) / min(base):.1f} x baseline"))
     for args in (("week", "--json"), ("weeks", "--last", "520", "--json")):
-        ts = timed(lambda: cli(*args), a.repeat)
+        ts = timed(lambda args=args: cli(*args), a.repeat)
         rows.append((f"hrzone {' '.join(args)} (end to end)", min(ts), statistics.median(ts),
                      f"{min(ts) / TARGET_WEEK_S:.2f} of target, {min(ts) / min(base):.1f} x baseline"))
 

@@ -15,7 +15,7 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -78,7 +78,7 @@ def track_from_per_second(start: datetime, per_second_hr: np.ndarray, thresholds
 
 
 def _iso_z(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def tcx_text(track: Track) -> str:
@@ -91,8 +91,8 @@ def tcx_text(track: Track) -> str:
     w = track.credit_s[np.isfinite(track.hr_bpm)]
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<TrainingCenterDatabase xmlns="{TCX_NS}" xmlns:xsi="{XSI_NS}" '
-        f'xsi:schemaLocation="{TCX_NS} {TCX_XSD}">',
+        (f'<TrainingCenterDatabase xmlns="{TCX_NS}" xmlns:xsi="{XSI_NS}" '
+         f'xsi:schemaLocation="{TCX_NS} {TCX_XSD}">'),
         "  <Activities>",
         f'    <Activity Sport="{track.sport}">',
         f"      <Id>{_iso_z(lap_start)}</Id>",
@@ -104,8 +104,8 @@ def tcx_text(track: Track) -> str:
     if valid_hr.size:
         mean = float(np.average(valid_hr, weights=w)) if w.sum() > 0 else float(valid_hr.mean())
         lines += [f"        <AverageHeartRateBpm><Value>{_bpm(mean)}</Value></AverageHeartRateBpm>",
-                  f"        <MaximumHeartRateBpm><Value>{_bpm(valid_hr.max())}</Value>"
-                  "</MaximumHeartRateBpm>"]
+                  (f"        <MaximumHeartRateBpm><Value>{_bpm(valid_hr.max())}</Value>"
+                   "</MaximumHeartRateBpm>")]
     lines += ["        <Intensity>Active</Intensity>", "        <TriggerMethod>Manual</TriggerMethod>"]
     if n:
         lines.append("        <Track>")

@@ -256,7 +256,7 @@ def _check_cues(where: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ProfileError(f"{where}: cues must be a table ([cues] with key = value lines)")
     for k, v in value.items():
-        if isinstance(v, (dict, list)) or isinstance(v, (date, datetime)):
+        if isinstance(v, (dict, list, date, datetime)):
             raise ProfileError(f"{where}: cues.{k} = {v!r} is not allowed "
                                "(use a string, number or true/false)")
     return dict(value)

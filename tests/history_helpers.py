@@ -73,4 +73,4 @@ def fake(start: datetime, *segments: tuple[float, int], fmt: str = "recording",
 def wobbly(minutes: float, bpm: int, amp: float = 3.0) -> list[int]:
     """HR around `bpm` with a slow deterministic wobble (real HR is never flat for long)."""
     n = int(minutes * 60)
-    return [int(round(bpm + amp * np.sin(i / 15.0))) for i in range(n)]
+    return [round(bpm + amp * np.sin(i / 15.0)) for i in range(n)]

@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from history_helpers import make_recording, wobbly
 
 from hrzone.cli import cli
 from hrzone.export import TCX_NS
-
-from history_helpers import make_recording, wobbly
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -41,7 +40,8 @@ def test_export_id_to_tcx_and_csv(session: Path, tmp_path: Path) -> None:
         assert stat.S_IMODE(p.stat().st_mode) == 0o600
     root = ET.parse(tcx).getroot()
     assert len(root.findall(f".//{{{TCX_NS}}}Trackpoint")) == 300
-    rows = list(csv.DictReader(open(out_csv)))
+    with open(out_csv) as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 300 and rows[0]["hr_raw_bpm"] == "120"
 
 
@@ -50,7 +50,8 @@ def test_export_falls_back_to_stored_seconds_when_the_file_is_gone(session: Path
     session.unlink()
     code, _, err = run("export", "1", "--csv", str(tmp_path / "o.csv"))
     assert code == 0, err
-    rows = list(csv.DictReader(open(tmp_path / "o.csv")))
+    with open(tmp_path / "o.csv") as f:
+        rows = list(csv.DictReader(f))
     assert 295 <= len(rows) <= 300 and rows[0]["hr_raw_bpm"] == ""
     assert {r["zone"] for r in rows if r["valid"] == "1"} == {"moderate"}
 

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-
-from hrzone.cli import cli
-
 from conftest import REPO, realdata
 from history_helpers import make_recording, wobbly
+
+from hrzone.cli import cli
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -125,7 +124,7 @@ def test_concurrent_log_add_from_two_processes(tmp_path: Path, hrzone_home: Path
     procs = [subprocess.Popen(cmd + [str(f) for f in fs], env=env, cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for fs in files]
     for p in procs:
-        out, err = p.communicate(timeout=120)
+        _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     rows = json.loads(run("log", "list", "--json")[1])
     assert sorted(Path(r["path"]).name for r in rows) == sorted(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -12,8 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hrzone.errors import HrzoneError
-from hrzone.week import (DayTotal, credit_days, day_spans, parse_week, streak, week_label,
-                         week_report, week_start_of, weekly_totals)
+from hrzone.week import (
+    DayTotal,
+    credit_days,
+    day_spans,
+    parse_week,
+    streak,
+    week_label,
+    week_report,
+    week_start_of,
+    weekly_totals,
+)
 from hrzone.zones import HIGH, INVALID, LOW, MODERATE
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -94,13 +104,13 @@ def test_session_over_the_dst_change_night() -> None:
     days = credit_days(start, z, BERLIN)
     assert [(d.day, d.moderate_s) for d in days] == [
         (date(2026, 3, 28), 3600), (date(2026, 3, 29), int(2.5 * 3600))]
-    end = start.astimezone(timezone.utc) + timedelta(seconds=z.size)
+    end = start.astimezone(UTC) + timedelta(seconds=z.size)
     assert end.astimezone(BERLIN).hour == 3 and end.astimezone(BERLIN).minute == 30
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31),
-                    timezones=st.just(timezone.utc)),
+                    timezones=st.just(UTC)),
        st.integers(min_value=0, max_value=4 * 86400),
        st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC",
                         "Asia/Kathmandu"]))
@@ -108,7 +118,7 @@ def test_day_spans_partition_the_seconds(start: datetime, n: int, tzname: str) -
     tz = ZoneInfo(tzname)
     spans = day_spans(start, n, tz)
     assert sum(i1 - i0 for _, i0, i1 in spans) == n
-    assert all(a[2] == b[1] and a[0] < b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[2] == b[1] and a[0] < b[0] for a, b in itertools.pairwise(spans))
     for day, i0, i1 in spans:  # first and last second of each span are on that local day
         assert (start + timedelta(seconds=i0)).astimezone(tz).date() == day
         assert (start + timedelta(seconds=i1 - 1)).astimezone(tz).date() == day
@@ -124,7 +134,7 @@ def test_credit_days_counts_zones() -> None:
 def test_streak_counts_weeks_meeting_their_goal() -> None:
     w0 = date(2026, 11, 2)
     weeks = {w0 - timedelta(7): 100.0, w0: 150.0, w0 + timedelta(7): 200.0, w0 + timedelta(14): 30}
-    goal = lambda w: 150  # noqa: E731
+    goal = lambda w: 150
     assert streak(weeks, goal, w0 + timedelta(7)) == 2
     # The current week is not finished: its shortfall does not break the streak yet...
     assert streak(weeks, goal, w0 + timedelta(14), current=w0 + timedelta(14)) == 2

@@ -24,7 +24,7 @@ def _date(text: str) -> date:
 
 
 def _bar(credited: float, goal: int, width: int = 30) -> str:
-    n = 0 if goal <= 0 else min(width, int(round(width * credited / goal)))
+    n = 0 if goal <= 0 else min(width, round(width * credited / goal))
     return "#" * n + "." * (width - n)
 
 
