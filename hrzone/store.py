@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,8 +33,16 @@ import numpy as np
 from hrzone.errors import StoreError
 from hrzone.paths import history_path
 from hrzone.profile import Profile
-from hrzone.week import (DayCredit, DayTotal, credit_days, streak, week_report, week_start_of,
-                         weekly_totals, weeks_table)
+from hrzone.week import (
+    DayCredit,
+    DayTotal,
+    credit_days,
+    streak,
+    week_report,
+    week_start_of,
+    weekly_totals,
+    weeks_table,
+)
 from hrzone.zones import HIGH, LOW, MODERATE, Thresholds, classify
 
 BUSY_TIMEOUT_MS = 30_000
@@ -98,7 +106,7 @@ def _apply_migrations(db: sqlite3.Connection) -> None:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def open_db(path: Path | None = None) -> sqlite3.Connection:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def parse_week(label: str, week_start: int = 0) -> date:
 
 def local_midnight(d: date, tz: tzinfo) -> datetime:
     """The UTC instant at which local day `d` begins in `tz` (zoneinfo resolves DST)."""
-    return datetime.combine(d, time(0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def day_spans(start: datetime, n_s: int, tz: tzinfo) -> list[tuple[date, int, int]]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import RECORDINGS, realdata
 from matplotlib.image import imread
 
 from hrzone.cli import cli
-
-from conftest import RECORDINGS, realdata
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from history_helpers import fake
 
 from hrzone import store
 from hrzone.profile import load_profile, set_value
-
-from history_helpers import fake
 
 BERLIN = ZoneInfo("Europe/Berlin")
 KEYS = ("week", "start", "end", "goal", "credited", "moderate", "vigorous", "days", "sessions",

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import RECORDINGS, realdata
 from matplotlib.image import imread
 
 from hrzone.plot import SESSION_SIZE_PX, WEEK_SIZE_PX, plot_week, plot_workout_file
 from hrzone.week import DayTotal, week_report
 from hrzone.zones import resolve_thresholds
-
-from conftest import RECORDINGS, realdata
 
 THR = resolve_thresholds("hrr", age=45, rest=60, ceiling=165)
 

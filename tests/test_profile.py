@@ -13,8 +13,15 @@ from hypothesis import strategies as st
 
 from hrzone import paths
 from hrzone.errors import ProfileError
-from hrzone.profile import (DEFAULT_GOAL_MIN, KEYS, from_dict, load_profile, profile_thresholds,
-                            save_raw, set_value)
+from hrzone.profile import (
+    DEFAULT_GOAL_MIN,
+    KEYS,
+    from_dict,
+    load_profile,
+    profile_thresholds,
+    save_raw,
+    set_value,
+)
 
 
 def _mode(p: Path) -> int:

@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from history_helpers import fake
 
 from hrzone import store
 from hrzone.errors import StoreError
 from hrzone.paths import history_path
 from hrzone.profile import load_profile, set_value
 from hrzone.zones import resolve_thresholds
-
-from history_helpers import fake
 
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = datetime(2026, 11, 18, 7, 0, tzinfo=BERLIN)

@@ -9,7 +9,12 @@ import click
 
 from hrzone import store
 from hrzone.cli import cli
-from hrzone.cli.options import echo_json, json_option, threshold_options, thresholds_from_options
+from hrzone.cli.options import (
+    echo_json,
+    json_option,
+    threshold_options,
+    thresholds_from_options,
+)
 from hrzone.errors import HrzoneError, ThresholdError
 from hrzone.profile import Profile, load_profile, profile_thresholds
 from hrzone.zones import Thresholds

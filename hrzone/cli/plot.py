@@ -23,7 +23,9 @@ from hrzone.profile import load_profile
 @threshold_options
 def plot(file: Path, output: Path, size: tuple[int, int], fmt: str | None, **opts: Any) -> None:
     """Plot heart rate over time with zone bands, invalid/gap stretches and cue events."""
-    from hrzone.plot import plot_workout_file  # matplotlib is slow to import: only when plotting
+    from hrzone.plot import (
+        plot_workout_file,  # matplotlib is slow to import: only when plotting
+    )
 
     thr = run_thresholds(opts, load_profile())
     plot_workout_file(file, thr, output, fmt=fmt, size_px=size)

@@ -8,7 +8,13 @@ from hrzone.cli import cli
 from hrzone.cli.options import echo_json, json_option
 from hrzone.errors import HrzoneError
 from hrzone.paths import profile_path
-from hrzone.profile import KEYS, PROGRESSION_KEYS, load_profile, profile_thresholds, set_value
+from hrzone.profile import (
+    KEYS,
+    PROGRESSION_KEYS,
+    load_profile,
+    profile_thresholds,
+    set_value,
+)
 
 _KEY_HELP = "\n".join(f"  {k}: {v.allowed}" for k, v in KEYS.items()) + "\n" + "\n".join(
     f"  progression.{k}: {v.allowed}" for k, v in PROGRESSION_KEYS.items()) + (
