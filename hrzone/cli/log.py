@@ -12,22 +12,11 @@ from hrzone.cli import cli
 from hrzone.cli.options import (
     echo_json,
     json_option,
+    pick_thresholds,
     threshold_options,
-    thresholds_from_options,
 )
-from hrzone.errors import HrzoneError, ThresholdError
-from hrzone.profile import Profile, load_profile, profile_thresholds
-from hrzone.zones import Thresholds
-
-
-def run_thresholds(opts: dict[str, Any], profile: Profile) -> Thresholds:
-    """Thresholds for this run: command-line options, else the profile; error if neither."""
-    t = thresholds_from_options(opts, fallback=profile_thresholds(profile))
-    if t is None:
-        raise ThresholdError("no thresholds: set them in your profile (e.g. `hrzone profile set "
-                             "age 54` and `hrzone profile set rest_hr 62`) or give --age/--rest/"
-                             "--max or --moderate/--high")
-    return t
+from hrzone.errors import HrzoneError
+from hrzone.profile import load_profile
 
 
 def _mins(s: store.SessionRow) -> str:
@@ -48,7 +37,7 @@ def log() -> None:
 def add(files: tuple[Path, ...], fmt: str | None, as_json: bool, **opts: Any) -> None:
     """Add workout FILES (recordings, FIT, TCX, GPX, CSV); the same file twice is one session."""
     prof = load_profile()
-    thr = run_thresholds(opts, prof)
+    thr = pick_thresholds(opts)
     tz = prof.tz()
     db = store.open_db()
     results, failed = [], 0
@@ -145,7 +134,7 @@ def rm(session_ids: tuple[int, ...]) -> None:
 def recompute(**opts: Any) -> None:
     """Re-credit every session with the current thresholds and time zone (profile or options)."""
     prof = load_profile()
-    thr = run_thresholds(opts, prof)
+    thr = pick_thresholds(opts)
     db = store.open_db()
     try:
         n = store.recompute(db, thr, prof.tz())

@@ -8,9 +8,7 @@ from typing import Any
 import click
 
 from hrzone.cli import cli
-from hrzone.cli.log import run_thresholds
-from hrzone.cli.options import threshold_options
-from hrzone.profile import load_profile
+from hrzone.cli.options import pick_thresholds, threshold_options
 
 
 @cli.command("plot")
@@ -27,6 +25,6 @@ def plot(file: Path, output: Path, size: tuple[int, int], fmt: str | None, **opt
         plot_workout_file,  # matplotlib is slow to import: only when plotting
     )
 
-    thr = run_thresholds(opts, load_profile())
+    thr = pick_thresholds(opts)
     plot_workout_file(file, thr, output, fmt=fmt, size_px=size)
     click.echo(f"plot written to {output}")
