@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,8 +55,10 @@ class CueSink(Sink):
                  play: bool = True, cue_log: str | os.PathLike[str] | None = None,
                  audio_out: str | os.PathLike[str] | None = None, timeline_speed: float = 1.0,
                  weekly_before_min: int = 0, notify: Notify = notice_stderr,
-                 voice: Voice | None = None, player: Player | None = None):
+                 voice: Voice | None = None, player: Player | None = None,
+                 on_cue: Callable[[Cue], None] | None = None):
         self.engine = CueEngine(prefs)
+        self.on_cue = on_cue
         self.state: EngineState = self.engine.initial(weekly_before_min)
         self.cues: list[Cue] = []
         self.audio_out = None if audio_out is None else Path(audio_out)
@@ -153,6 +155,8 @@ class CueSink(Sink):
     def _emit(self, cues: list[Cue]) -> None:
         for c in cues:
             self.cues.append(c)
+            if self.on_cue is not None:
+                self.on_cue(c)
             if self._log is not None:
                 self._log.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
                 self._log.flush()

@@ -10,8 +10,11 @@ from pathlib import Path
 import click
 
 from hrzone.cli import cli
+from hrzone.audio.sink import CueSink
+from hrzone.cli.audio_options import audio_options, cue_sink_from_options
+from hrzone.cues import Cue
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
-from hrzone.cli.report import event_line, summary_text
+from hrzone.cli.report import clock, event_line, summary_text
 from hrzone.loader import signal_config_for
 from hrzone.recording import Event, Header
 from hrzone.session import SessionResult, Sink, run_session
@@ -19,7 +22,7 @@ from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
 from hrzone.source import ReplaySource
 from hrzone.summary import Summary
-from hrzone.zones import Thresholds
+from hrzone.zones import CueEvent, Thresholds
 
 BUNDLED = Path(__file__).resolve().parents[2] / "recordings"
 DEMO_RECORDING = "intervals.jsonl"
@@ -30,6 +33,7 @@ class PrintSink(Sink):
 
     def __init__(self, as_json: bool = False):
         self.as_json = as_json
+        self._cues: list[Cue] = []
 
     def on_start(self, header: Header, thresholds: Thresholds) -> None:
         if self.as_json:
@@ -41,23 +45,40 @@ class PrintSink(Sink):
                        f"{thresholds.moderate_bpm:g} bpm, high from {thresholds.high_bpm:g} bpm")
 
     def on_output(self, out: Output, state: pipeline.State) -> None:
-        for e in out.events:
-            if self.as_json:
-                echo_json({"type": "cue", **e.to_json()})
+        self._print(list(out.events))
+
+    def _print(self, events: list[CueEvent]) -> None:
+        # Cue-state changes and the cues they led to, in time order.
+        items: list[tuple[float, int, CueEvent | Cue]] = [(e.t_s, 0, e) for e in events]
+        items += [(c.t_s, 1, c) for c in self._cues]
+        self._cues = []
+        for _, _, x in sorted(items, key=lambda i: (i[0], i[1])):
+            if isinstance(x, Cue):
+                if self.as_json:
+                    echo_json({"type": "say", **x.to_json()})
+                else:
+                    click.echo(f"{clock(x.t_s):>8}  says: \"{x.text}\"")
+            elif self.as_json:
+                echo_json({"type": "cue", **x.to_json()})
             else:
-                click.echo(event_line(e))
+                click.echo(event_line(x))
+
+    def on_cue(self, cue: Cue) -> None:
+        """A cue the engine decided to say (printed with the next output, in time order)."""
+        self._cues.append(cue)
 
     def on_event(self, event: Event) -> None:
+        self._print([])
         if event.kind in ("mark", "note"):
             return
         if self.as_json:
             echo_json({"type": "event", "t_s": round(event.t_ns / 1e9, 3), "event": event.kind,
                        **event.data})
         elif event.kind in ("disconnect", "reconnect", "connect", "silent"):
-            from hrzone.cli.report import clock
             click.echo(f"{clock(event.t_ns / 1e9):>8}  strap {event.kind}")
 
     def close(self, summary: Summary) -> None:
+        self._print([])
         if self.as_json:
             echo_json({"type": "summary", **summary.to_json()})
         else:
@@ -66,13 +87,13 @@ class PrintSink(Sink):
 
 
 def replay_file(path: Path, opts: dict, speed: float | None, as_json: bool,
-                sinks: list[Sink] | None = None) -> SessionResult:
+                sinks: list[Sink] | None = None, printer: PrintSink | None = None) -> SessionResult:
     """Replay one recording through the live pipeline with printing sinks."""
     source = ReplaySource(path, speed=speed)
     thresholds = pick_thresholds(opts, _HeaderOnly(path, source.header))
     return asyncio.run(run_session(
         source, thresholds, signal=signal_config_for(source.header.profile),
-        sinks=[PrintSink(as_json), *(sinks or [])], file=str(path),
+        sinks=[*(sinks or []), printer or PrintSink(as_json)], file=str(path),
         batch=1 if speed is not None else 512))
 
 
@@ -89,16 +110,39 @@ def speed_options(f):  # type: ignore[no-untyped-def]
                         help="Replay N times faster than real time.")(f)
 
 
+def _cue_sinks(audio: str, cue_log: Path | None, audio_out: Path | None,
+               speed: float | None, printer: PrintSink) -> list[Sink]:
+    """The cue sink for the audio options; speech plays only when it can keep up (<= 10x).
+
+    The cue engine always runs, so what would be said is printed even with --audio off.
+    """
+    play = speed is not None and speed <= 10
+    cue = cue_sink_from_options(audio, cue_log, audio_out, play=play, speed=speed)
+    if cue is None:
+        cue = CueSink(audio="off", play=False)
+    cue.on_cue = printer.on_cue
+    return [cue]
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @speed_options
 @threshold_options
+@audio_options
 @json_option
-def replay(file: Path, speed: float | None, fast: bool, as_json: bool, **opts: object) -> None:
-    """Replay a recording through the live pipeline, printing zone changes and cue events."""
+def replay(file: Path, speed: float | None, fast: bool, as_json: bool, audio: str,
+           cue_log: Path | None, audio_out: Path | None, **opts: object) -> None:
+    """Replay a recording through the live pipeline, printing zone changes and cue events.
+
+    With --audio-out the session's spoken cues are rendered onto a WAV timeline (in the
+    recording's own time, or compressed by --speed).
+    """
     if fast and speed is not None:
         raise click.UsageError("give either --speed or --fast, not both")
-    replay_file(file, opts, None if fast else (speed or 1.0), as_json)
+    rate = None if fast else (speed or 1.0)
+    printer = PrintSink(as_json)
+    replay_file(file, opts, rate, as_json, printer=printer,
+                sinks=_cue_sinks(audio, cue_log, audio_out, rate, printer))
 
 
 @cli.command()
@@ -106,16 +150,21 @@ def replay(file: Path, speed: float | None, fast: bool, as_json: bool, **opts: o
               help="Bundled recording to replay (a file name in recordings/).")
 @speed_options
 @threshold_options
+@audio_options
 @json_option
-def demo(name: str, speed: float | None, fast: bool, as_json: bool, **opts: object) -> None:
+def demo(name: str, speed: float | None, fast: bool, as_json: bool, audio: str,
+         cue_log: Path | None, audio_out: Path | None, **opts: object) -> None:
     """Replay a bundled workout quickly: zone changes, cue events and the summary. No strap needed."""
     if fast and speed is not None:
         raise click.UsageError("give either --speed or --fast, not both")
     path = BUNDLED / name
+    rate = None if fast else (speed or 300.0)
     with tempfile.TemporaryDirectory() as tmp:
         if not path.exists():
             path = _simulate_demo(Path(tmp), name)
-        replay_file(path, opts, None if fast else (speed or 300.0), as_json)
+        printer = PrintSink(as_json)
+        replay_file(path, opts, rate, as_json, printer=printer,
+                    sinks=_cue_sinks(audio, cue_log, audio_out, rate, printer))
 
 
 def _simulate_demo(folder: Path, name: str) -> Path:
