@@ -103,8 +103,8 @@ def main() -> None:
     print(f"machine: {platform.machine()} {platform.processor() or ''} "
           f"python {platform.python_version()} fitdecode {fitdecode.__version__}; {date.today()}")
     print()
-    print("| path | best of %d (s) | messages/s | vs default | vs processor=None | peak MiB |"
-          % args.repeat)
+    print(f"| path | best of {args.repeat} (s) | messages/s | vs default | vs processor=None "
+          "| peak MiB |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, fn in rows:
         t = times[name]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import realdata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import realdata
 from hrzone.errors import ImportFormatError
 from hrzone.importers import FORMATS, detect, load
 from hrzone.series import CONTACT_LOST, CONTACT_UNKNOWN

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REALDATA, realdata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REALDATA, realdata
 from hrzone.errors import ImportFormatError
 from hrzone.importers import load
 from hrzone.importers.fit import load_fit, merge_hr

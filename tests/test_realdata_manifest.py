@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REALDATA, realdata
+
 from hrzone.errors import ImportFormatError
 from hrzone.importers import load
 from hrzone.workout import Workout

@@ -47,7 +47,7 @@ def detect(path: str | Path) -> str:
             return by_ext
         fail(path, f"XML file whose root element is {root or 'unknown'!r}, "
                    "not a TCX or GPX document")
-    if text.startswith("[Params]") or "\n[HRData]" in text or text.startswith("[HRData]"):
+    if text.startswith(("[Params]", "[HRData]")) or "\n[HRData]" in text:
         return "hrm"
     first = text.splitlines()[0] if text.splitlines() else ""
     if first.count(";") or first.count(",") or first.count("\t"):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -42,7 +43,7 @@ class SampleBuilder:
     for a dropped sample moves to the next kept one.
     """
 
-    __slots__ = ("t", "hr", "contact", "rr_count", "rr_ms", "brk", "out_of_order", "_pending_brk")
+    __slots__ = ("_pending_brk", "brk", "contact", "hr", "out_of_order", "rr_count", "rr_ms", "t")
 
     def __init__(self) -> None:
         self.t: list[float] = []
@@ -95,7 +96,7 @@ class SampleBuilder:
 def utc_from_epoch(t_epoch_s: float) -> datetime:
     """Aware UTC datetime of Unix epoch seconds (clamped to datetime's range)."""
     t = min(max(t_epoch_s, -62135596800.0 + 86400), 253402214400.0 - 86400)
-    return datetime.fromtimestamp(t, timezone.utc)
+    return datetime.fromtimestamp(t, UTC)
 
 
 def parse_iso(text: str) -> float | None:
@@ -110,7 +111,7 @@ def parse_iso(text: str) -> float | None:
     except ValueError:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     try:
         return dt.timestamp()
     except (OverflowError, OSError, ValueError):
@@ -129,7 +130,7 @@ def finish(path: Path, fmt: str, builder: SampleBuilder, *, max_gap_s: float | N
         extra = len(warns) - MAX_WARNINGS + 1
         warns = warns[:MAX_WARNINGS - 1] + [f"... and {extra} more warnings"]
     gap = DEFAULT_MAX_GAP_S if max_gap_s is None else float(max_gap_s)
-    if not gap > 0 or gap != gap:
+    if not (gap > 0 and math.isfinite(gap)):
         fail(path, f"max gap must be a positive number of seconds, not {max_gap_s!r}")
     meta = dict(meta)
     meta.setdefault("start_known", start_known)

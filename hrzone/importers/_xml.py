@@ -9,6 +9,7 @@ Elements are matched by local name, whatever the namespace (devices disagree on 
 from __future__ import annotations
 
 import io
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,4 +84,4 @@ def parse_number(text: str) -> float | None:
         v = float(text)
     except ValueError:
         return None
-    return v if v == v and abs(v) != float("inf") else None
+    return v if math.isfinite(v) else None

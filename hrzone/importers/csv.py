@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv as _csv
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def load_csv(path: Path, max_gap_s: float | None = None, *, time_col: str | None
              hr_col: str | None = None, rr_col: str | None = None) -> Workout:
     """Read a Polar Sensor Logger export or a generic CSV into a Workout (bpm, ms, seconds)."""
     try:
-        fh = open(path, encoding="utf-8-sig", errors="replace", newline="")
+        fh = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
     except OSError as e:
         fail(path, f"cannot read: {e.strerror or e}")
     with fh:
@@ -123,7 +123,7 @@ def load_csv(path: Path, max_gap_s: float | None = None, *, time_col: str | None
 
 
 class _Rows:
-    __slots__ = ("t", "hr", "rr", "bad", "first_bad", "iso")
+    __slots__ = ("bad", "first_bad", "hr", "iso", "rr", "t")
 
     def __init__(self) -> None:
         self.t: list[float] = []
@@ -215,8 +215,8 @@ def load_hrm(path: Path, max_gap_s: float | None = None) -> Workout:
             section = s[1:-1]
             continue
         if section == "Params" and "=" in s:
-            k, _, v = s.partition("=")
-            params[k.strip()] = v.strip()
+            key, _, val = s.partition("=")
+            params[key.strip()] = val.strip()
         elif section == "HRData" and s:
             data.append((n, s))
     if section is None:
@@ -266,7 +266,7 @@ def load_hrm(path: Path, max_gap_s: float | None = None) -> Workout:
         meta_kind = "hr"
     if bad:
         warns.append(f"{bad} [HRData] lines skipped (first: {first_bad})")
-    meta = {"device": f"Polar (monitor {params.get('Monitor', '?')})", "sport": None,
+    meta: dict[str, Any] = {"device": f"Polar (monitor {params.get('Monitor', '?')})", "sport": None,
             "sports": [], "hrm_data": meta_kind, "timezone": "UTC (assumed; HRM times are local)"}
     if not start_known:
         warns.append("[Params] has no valid Date/StartTime: the start date is unknown")
@@ -293,4 +293,4 @@ def _hrm_start(path: Path, params: dict[str, str]) -> tuple[float, bool]:
             raise ValueError(start)
     except ValueError:
         return 0.0, False
-    return d.replace(tzinfo=timezone.utc).timestamp() + secs, True
+    return d.replace(tzinfo=UTC).timestamp() + secs, True

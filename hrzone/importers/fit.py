@@ -23,7 +23,7 @@ import warnings as _warnings
 from pathlib import Path
 from typing import Any
 
-import fitdecode
+import fitdecode  # type: ignore[import-untyped]
 import numpy as np
 
 from hrzone.importers._common import SampleBuilder, fail, finish
@@ -44,7 +44,7 @@ _HR_GAP_MAX_STEPS = 20
 class _HrMessages:
     """Expands `hr` messages (anchor + 12-bit event_timestamp deltas) into (time, bpm) points."""
 
-    __slots__ = ("t", "bpm", "anchor_time", "anchor_ev", "last_ev", "problems")
+    __slots__ = ("anchor_ev", "anchor_time", "bpm", "last_ev", "problems", "t")
 
     def __init__(self) -> None:
         self.t: list[float] = []
@@ -279,7 +279,7 @@ def load_fit(path: Path, max_gap_s: float | None = None) -> Workout:
         if rec_brk[i]:
             builder.mark_break()
         h = hr[i]
-        has_hr = h == h
+        has_hr = not math.isnan(h)
         if has_hr or rec_rr[i]:
             builder.add(t[i] + FIT_EPOCH_UNIX_S, h if has_hr else 0.0, rec_rr[i])
 
