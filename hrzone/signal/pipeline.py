@@ -182,8 +182,8 @@ def _row_median(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median of the non-NaN values of each row, and their count (NaN where a row is empty)."""
     srt = np.sort(win, axis=1)
     cnt = np.sum(~np.isnan(win), axis=1)
-    lo = np.clip((cnt - 1) // 2, 0, None)
-    hi = np.clip(cnt // 2, 0, None)
+    lo = np.maximum((cnt - 1) // 2, 0)
+    hi = np.maximum(cnt // 2, 0)
     rows = np.arange(win.shape[0])
     med = 0.5 * (srt[rows, lo] + srt[rows, hi])
     return np.where(cnt > 0, med, np.nan), cnt
@@ -228,7 +228,7 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
     same = (hr == prev_hr) & ~has_rr & (hr > 0)
     idx = np.arange(n)
     last_change = np.maximum.accumulate(np.where(same, -1, idx))
-    run_start = np.where(last_change >= 0, t[np.clip(last_change, 0, None)], state.run_start_t)
+    run_start = np.where(last_change >= 0, t[np.maximum(last_change, 0)], state.run_start_t)
     rr_seen = state.rr_seen | (np.cumsum(has_rr) > 0)
     stale_limit = np.where(rr_seen, cfg.stale_s, cfg.stale_no_rr_s)
     stale = same & (t - run_start >= stale_limit)
@@ -257,7 +257,7 @@ def _process_segment_piece(s: Series, dt: np.ndarray, starts_segment: bool,
     win = _windows(state.hr_tail, pv, cfg.hampel_window, include_self=False)
     med, cnt = _row_median(win)
     mad, _ = _row_median(np.abs(win - med[:, None]))
-    lim = np.maximum(cfg.hampel_k * 1.4826 * np.nan_to_num(mad), cfg.hampel_floor_bpm)
+    lim = np.fmax(cfg.hampel_k * 1.4826 * mad, cfg.hampel_floor_bpm)  # fmax: NaN MAD -> floor
     spike_p = (cnt >= 3) & (np.abs(pv - med) > lim)
     spike = np.zeros(n, bool)
     spike[plausible] = spike_p
@@ -342,12 +342,12 @@ def _hr_from_rr(t: np.ndarray, rr_counts: np.ndarray, beats: rrmod.RROutput, sta
     cd = np.concatenate([[0], np.cumsum(dur)])
     cn = np.concatenate([[0], np.cumsum(nb)])
     cb = np.concatenate([[0], np.cumsum(bad)])
-    s_i = np.clip(start, 0, dur.shape[0])
-    e_i = np.clip(end, 0, dur.shape[0])
+    s_i = np.minimum(np.maximum(start, 0), dur.shape[0])
+    e_i = np.minimum(np.maximum(end, 0), dur.shape[0])
     tot_us = cd[e_i] - cd[s_i]
     tot_n = cn[e_i] - cn[s_i]
     tot_bad = cb[e_i] - cb[s_i]
-    last_recv = np.where(e_i > 0, recv[np.clip(e_i - 1, 0, None)] if recv.size else 0.0, -np.inf)
+    last_recv = np.where(e_i > 0, recv[np.maximum(e_i - 1, 0)] if recv.size else 0.0, -np.inf)
     ok &= (tot_us > 0) & (tot_bad <= cfg.rr_max_corrected) & (t - last_recv <= cfg.rr_max_age_s)
     with np.errstate(divide="ignore", invalid="ignore"):
         hr_rr = np.where(ok, 60e6 * tot_n / np.where(tot_us > 0, tot_us, 1), np.nan)

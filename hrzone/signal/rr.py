@@ -254,7 +254,7 @@ def _step(rr_ms: np.ndarray, state: RRState, final: bool) -> tuple[RROutput, RRS
         avail_u = np.full(n_emit, state.next_index + raw.size, np.int64)
     else:
         rank = np.cumsum(ok[:n_emit]) - 1
-        look = pos[np.clip(rank + LOOKAHEAD, 0, max(pos.size - 1, 0))] if pos.size else rank
+        look = pos[np.minimum(np.maximum(rank + LOOKAHEAD, 0), max(pos.size - 1, 0))] if pos.size else rank
         avail_u = np.where(rank >= 0, comp[look] if pos.size else 0, comp[:n_emit])
         avail_u = np.maximum(avail_u, comp[:n_emit]).astype(np.int64)
     out = RROutput(np.arange(state.next_index, state.next_index + n_raw, dtype=np.int64),
