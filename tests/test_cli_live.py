@@ -15,7 +15,7 @@ from hrzone.cli import cli
 from hrzone.hrm import Measurement, encode_measurement
 from hrzone.recording import Header, RecordingWriter, now_iso, read_recording
 from hrzone.session import run_session
-from hrzone.virtual import VirtualAir, VirtualStrap, virtual_source
+from hrzone.virtual import VirtualAir, virtual_source
 from hrzone.zones import resolve_thresholds
 
 S = 1_000_000_000
