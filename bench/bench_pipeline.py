@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,12 +52,14 @@ def best(fn, repeat: int = 3) -> float:
 
 def peak_rss_mb(path: Path) -> float:
     """Peak resident memory of a fresh process summarising the file (MB)."""
-    code = ("import resource,sys;from hrzone.loader import load_workout;"
+    # VmHWM (peak RSS of this process image; ru_maxrss would include the forking parent's).
+    hwm = ("print([int(l.split()[1]) for l in open('/proc/self/status') "
+           "if l.startswith('VmHWM')][0])")
+    code = ("import sys;from hrzone.loader import load_workout;"
             "from hrzone.summary import summarise_workout;from hrzone.zones import resolve_thresholds;"
             "summarise_workout(load_workout(sys.argv[1]),resolve_thresholds('hrr',age=45,rest=62));"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    base = ("import resource;import numpy,scipy.ndimage;import hrzone.summary,hrzone.loader;"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            + hwm)
+    base = "import hrzone.summary,hrzone.loader;" + hwm
     used = int(subprocess.check_output([sys.executable, "-c", code, str(path)]).strip())
     idle = int(subprocess.check_output([sys.executable, "-c", base]).strip())
     return used / 1024, idle / 1024
