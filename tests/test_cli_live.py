@@ -68,7 +68,7 @@ def test_live_json_one_status_per_second(tmp_path: Path) -> None:
     r = invoke(["live", "--virtual", str(src), "--speed", "0", "--record",
                 str(tmp_path / "o.jsonl"), "--moderate", "100", "--high", "115", "--json"])
     assert r.exit_code == 0, r.output
-    objs = [json.loads(line) for line in r.output.splitlines()]
+    objs = [json.loads(line) for line in r.stdout.splitlines()]
     status = [o for o in objs if o["type"] == "status"]
     assert len(status) == 120
     assert [int(o["t_s"]) for o in status] == list(range(120))
@@ -154,3 +154,23 @@ def test_every_command_has_help() -> None:
     for cmd in ("scan", "live", "calibrate"):
         r = invoke([cmd, "--help"])
         assert r.exit_code == 0 and "--virtual" in r.output
+
+
+def test_live_speaks_logs_cues_and_saves_to_history(tmp_path: Path) -> None:
+    src = make_recording(tmp_path / "src.jsonl", 300)
+    out = tmp_path / "live.jsonl"
+    log = tmp_path / "cues.jsonl"
+    r = invoke(["live", "--virtual", str(src), "--speed", "0", "--record", str(out),
+                "--moderate", "100", "--high", "115", "--audio", "off", "--cue-log", str(log)])
+    assert r.exit_code == 0, r.output
+    assert "Saved to your history as session 1" in r.output
+    cues = [json.loads(x) for x in log.read_text().splitlines()]
+    kinds = [c["kind"] for c in cues]
+    assert kinds[0] == "start" and "zone" in kinds and kinds[-1] == "end"
+    listed = json.loads(invoke(["log", "list", "--json"]).output)
+    assert len(listed) == 1
+    r = invoke(["live", "--virtual", str(src), "--speed", "0", "--record",
+                str(tmp_path / "again.jsonl"), "--moderate", "100", "--high", "115",
+                "--audio", "off", "--no-save"])
+    assert r.exit_code == 0 and "Saved" not in r.output
+    assert len(json.loads(invoke(["log", "list", "--json"]).output)) == 1

@@ -68,3 +68,12 @@ def test_timed_replay_one_at_a_time_equals_fast_replay(rec):
     fast = json.loads(invoke("replay", rec, "--fast", "--json").output.splitlines()[-1])
     timed = json.loads(invoke("replay", rec, "--speed", "100000", "--json").output.splitlines()[-1])
     assert fast == timed
+
+
+def test_replay_save_adds_to_history_once(rec):
+    r = invoke("replay", rec, "--fast", "--audio", "off", "--save")
+    assert r.exit_code == 0 and "Saved to your history as session 1" in r.output
+    r = invoke("replay", rec, "--fast", "--audio", "off", "--save")
+    assert "(already there)" in r.output
+    week = json.loads(invoke("log", "list", "--json").output)
+    assert len(week) == 1

@@ -16,7 +16,17 @@ from hrzone.errors import HrzoneError
 
 
 class HrzoneGroup(click.Group):
-    """Click group that turns library errors into one line and an exit code."""
+    """Click group that turns library errors into one line and an exit code, and loads each
+    command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+            importlib.import_module(f"hrzone.cli.{COMMANDS[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         debug = bool(ctx.params.get("debug"))
@@ -47,21 +57,25 @@ def cli(debug: bool) -> None:
     """hrzone: heart-rate intensity zones and weekly activity minutes from a chest strap."""
 
 
+# Command name -> module that defines it. Modules are imported only when their command runs
+# (or when help lists every command), so `hrzone week` does not load the signal core.
+COMMANDS = {
+    "summary": "summary", "replay": "replay", "demo": "replay", "simulate": "simulate",
+    "scan": "live", "live": "live", "calibrate": "live", "profile": "profile", "log": "log",
+    "week": "week", "weeks": "week", "plot": "plot", "export": "export",
+}
+
+
 def _register() -> None:
-    # Each noun lives in its own module; importing it attaches its commands to `cli`.
-    from hrzone.cli import replay, summary  # noqa: F401
-    from hrzone.cli import export, log, plot, profile, week  # noqa: F401
-    from hrzone.cli import simulate  # noqa: F401
-    from hrzone.cli import live  # noqa: F401
+    """Import every command module (attaches all commands to `cli`)."""
+    import importlib
+    for module in sorted(set(COMMANDS.values())):
+        importlib.import_module(f"hrzone.cli.{module}")
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
     cli(prog_name="hrzone")
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

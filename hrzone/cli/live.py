@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from hrzone.cli import cli
+from hrzone.cli.audio_options import audio_options
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
 from hrzone.errors import DeviceError, PlanError
 from hrzone.session import SessionResult, Sink, run_session
@@ -145,23 +146,42 @@ def _run_cancellable(coro: Any) -> SessionResult:
               help="Recording file to write (default: a new file in the data folder).")
 @virtual_options
 @threshold_options
+@audio_options
+@click.option("--save/--no-save", default=True, show_default=True,
+              help="Add the finished session to your history (hrzone week).")
 @json_option
 def live_cmd(device: str | None, profile: str | None, record: Path | None, virtual: str | None,
-             speed: float, as_json: bool, **opts: Any) -> None:
-    """Show intensity live from a strap until Ctrl-C; record everything; print the summary."""
+             speed: float, as_json: bool, audio: str, cue_log: Path | None,
+             audio_out: Path | None, save: bool, **opts: Any) -> None:
+    """Show intensity live from a strap until Ctrl-C; record everything; print the summary.
+
+    Spoken cues (--audio) tell you when you reach or leave a zone; the session is added to your
+    history when it ends (--no-save to skip).
+    """
+    from hrzone.cli.audio_options import cue_sink_from_options
     from hrzone.display import make_display
 
     thresholds = pick_thresholds(opts)
     record = record or _default_record_path()
     display = make_display(as_json)
+    cue = cue_sink_from_options(audio, cue_log, audio_out, play=True, weekly=True)
     res = _run_cancellable(_live(opts, device=device, profile=profile, record=record,
-                                 virtual=virtual, speed=speed, sinks=[display],
+                                 virtual=virtual, speed=speed,
+                                 sinks=[display, *([cue] if cue is not None else [])],
                                  thresholds=thresholds))
+    saved = None
+    if save and res.summary.samples:
+        from hrzone.store import save_session
+        saved = save_session(res.summary, record)
     if not as_json:
         from hrzone.cli.report import summary_text
         click.echo("")
         click.echo(summary_text(res.summary))
         click.echo(f"Recording: {record}")
+        if saved is not None:
+            click.echo(f"Saved to your history as session {saved.id}"
+                       + (f" (same workout as session {saved.duplicate_of})"
+                          if saved.duplicate_of else ""))
 
 
 def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None) -> None:

@@ -129,9 +129,10 @@ def _cue_sinks(audio: str, cue_log: Path | None, audio_out: Path | None,
 @speed_options
 @threshold_options
 @audio_options
+@click.option("--save", is_flag=True, help="Add the session to your history (hrzone week).")
 @json_option
 def replay(file: Path, speed: float | None, fast: bool, as_json: bool, audio: str,
-           cue_log: Path | None, audio_out: Path | None, **opts: object) -> None:
+           cue_log: Path | None, audio_out: Path | None, save: bool, **opts: object) -> None:
     """Replay a recording through the live pipeline, printing zone changes and cue events.
 
     With --audio-out the session's spoken cues are rendered onto a WAV timeline (in the
@@ -141,8 +142,17 @@ def replay(file: Path, speed: float | None, fast: bool, as_json: bool, audio: st
         raise click.UsageError("give either --speed or --fast, not both")
     rate = None if fast else (speed or 1.0)
     printer = PrintSink(as_json)
-    replay_file(file, opts, rate, as_json, printer=printer,
-                sinks=_cue_sinks(audio, cue_log, audio_out, rate, printer))
+    res = replay_file(file, opts, rate, as_json, printer=printer,
+                      sinks=_cue_sinks(audio, cue_log, audio_out, rate, printer))
+    if save:
+        from hrzone.store import save_session
+        added = save_session(res.summary, file)
+        if as_json:
+            echo_json({"type": "saved", "id": added.id, "created": added.created,
+                       "duplicate_of": added.duplicate_of})
+        else:
+            click.echo(f"Saved to your history as session {added.id}"
+                       + ("" if added.created else " (already there)"))
 
 
 @cli.command()
