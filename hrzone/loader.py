@@ -64,8 +64,11 @@ def formats() -> tuple[str, ...]:
 
 
 def load_workout(path: str | os.PathLike[str], fmt: str | None = None,
-                 max_gap_s: float | None = None) -> Workout:
-    """Load a recording or an imported file; format detected from content unless `fmt` is given."""
+                 max_gap_s: float | None = None, **csv_columns: str) -> Workout:
+    """Load a recording or an imported file; format detected from content unless `fmt` is given.
+
+    csv_columns (time_col, hr_col, rr_col) name the columns of a generic CSV file.
+    """
     p = Path(path)
     if not p.exists():
         raise RecordingFormatError(f"{p}: no such file")
@@ -74,6 +77,8 @@ def load_workout(path: str | os.PathLike[str], fmt: str | None = None,
     if p.stat().st_size == 0:
         raise RecordingFormatError(f"{p}: file is empty")
     if fmt == "recording" or (fmt is None and is_recording(p)):
+        if csv_columns:
+            raise ImportFormatError(f"{p}: column options are for CSV files, not recordings")
         w = workout_from_recording(read_recording(p))
         if max_gap_s is not None:
             w.signal = w.signal.with_overrides(gap_s=max_gap_s)
@@ -82,7 +87,7 @@ def load_workout(path: str | os.PathLike[str], fmt: str | None = None,
         from hrzone import importers
     except ImportError:
         raise ImportFormatError(f"{p}: not an hrzone recording") from None
-    return importers.load(p, fmt, max_gap_s=max_gap_s)
+    return importers.load(p, fmt, max_gap_s=max_gap_s, **csv_columns)
 
 
 __all__ = ["load_workout", "workout_from_recording", "signal_config_for", "formats", "Event"]

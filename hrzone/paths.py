@@ -59,3 +59,14 @@ def profile_path() -> Path:
 def history_path() -> Path:
     """Path of the session history SQLite database (it may not exist yet)."""
     return data_dir() / "history.db"
+
+
+def bundled_dir(name: str) -> Path:
+    """A folder shipped with hrzone (``firmware_profiles``, ``recordings``): the one beside the
+    package in a source checkout, else the copy a wheel installs under ``<prefix>/share/hrzone``."""
+    import sys
+
+    here = Path(__file__).resolve().parents[1] / name
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / APP / name

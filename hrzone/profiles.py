@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from hrzone.errors import ProfileError
+from hrzone.paths import bundled_dir
 from hrzone.signal.config import SignalConfig
 
 PROFILE_DIR_ENV = "HRZONE_FIRMWARE_PROFILES"
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "firmware_profiles"
+DEFAULT_DIR = bundled_dir("firmware_profiles")
 GENERIC = "generic"
 
 SENSORS = ("ecg", "optical")

@@ -129,3 +129,15 @@ def test_unexpected_error_is_one_line(monkeypatch, rec):
     monkeypatch.setattr(mod, "summarise_workout", boom)
     r = CliRunner().invoke(cli, ["summary", str(rec)])
     assert r.exit_code == 1 and "--debug" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_generic_csv_columns_by_option(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text("when,pulse\n" + "".join(f"{i},{110 + i % 3}\n" for i in range(120)))
+    r = invoke("summary", p, "--moderate", "100", "--high", "130")
+    assert r.exit_code == 1 and "--time-col" in r.stderr
+    d = json.loads(invoke("summary", p, "--time-col", "when", "--hr-col", "pulse",
+                          "--moderate", "100", "--high", "130", "--json").output)
+    assert d["format"] == "csv" and d["zones"]["moderate_s"] == pytest.approx(119, abs=1)
+    r = invoke("summary", p, "--time-col", "when", "--format", "recording")
+    assert r.exit_code == 1

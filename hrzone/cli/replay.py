@@ -16,6 +16,7 @@ from hrzone.cues import Cue
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
 from hrzone.cli.report import clock, event_line, summary_text
 from hrzone.loader import signal_config_for
+from hrzone.paths import bundled_dir
 from hrzone.recording import Event, Header
 from hrzone.session import SessionResult, Sink, run_session
 from hrzone.signal import pipeline
@@ -24,7 +25,7 @@ from hrzone.source import ReplaySource
 from hrzone.summary import Summary
 from hrzone.zones import CueEvent, Thresholds
 
-BUNDLED = Path(__file__).resolve().parents[2] / "recordings"
+BUNDLED = bundled_dir("recordings")
 DEMO_RECORDING = "intervals.jsonl"
 
 

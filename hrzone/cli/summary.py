@@ -15,9 +15,10 @@ from hrzone.loader import formats, load_workout
 from hrzone.summary import Summary, summarise_workout
 
 
-def summarise_file(path: Path, opts: dict, fmt: str | None, max_gap: float | None) -> Summary:
+def summarise_file(path: Path, opts: dict, fmt: str | None, max_gap: float | None,
+                   columns: dict[str, str] | None = None) -> Summary:
     """Load one file and summarise it with the thresholds the options/profile/file give."""
-    w = load_workout(path, fmt=fmt, max_gap_s=max_gap)
+    w = load_workout(path, fmt=fmt, max_gap_s=max_gap, **(columns or {}))
     return summarise_workout(w, pick_thresholds(opts, w))
 
 
@@ -28,14 +29,20 @@ def summarise_file(path: Path, opts: dict, fmt: str | None, max_gap: float | Non
               help="File format (default: detected from the content).")
 @click.option("--max-gap", type=float, help="Seconds between samples beyond which time is not "
               "credited (default: 5 s for recordings, chosen from the data for imports).")
+@click.option("--time-col", help="Generic CSV: name of the time column (ISO 8601 or seconds).")
+@click.option("--hr-col", help="Generic CSV: name of the heart-rate column (bpm).")
+@click.option("--rr-col", help="Generic CSV: name of the RR-interval column (ms).")
 @json_option
 def summary(files: tuple[Path, ...], fmt: str | None, max_gap: float | None, as_json: bool,
+            time_col: str | None, hr_col: str | None, rr_col: str | None,
             **opts: object) -> None:
     """Summarise recorded sessions and workout files: zones, credited minutes, data quality.
 
     Several files are processed one after another; a bad file is reported and skipped, and the
     exit code is 1 if any file failed.
     """
+    columns = {k: v for k, v in (("time_col", time_col), ("hr_col", hr_col),
+                                 ("rr_col", rr_col)) if v}
     failures: list[tuple[Path, str]] = []
     show_progress = len(files) > 1 and sys.stderr.isatty() and not as_json
     progress = None
@@ -47,7 +54,7 @@ def summary(files: tuple[Path, ...], fmt: str | None, max_gap: float | None, as_
     try:
         for i, path in enumerate(files):
             try:
-                s = summarise_file(path, opts, fmt, max_gap)
+                s = summarise_file(path, opts, fmt, max_gap, columns)
             except HrzoneError as e:
                 failures.append((path, str(e)))
                 if as_json:

@@ -16,6 +16,7 @@ from hrzone.signal.config import SignalConfig
 from hrzone.workout import Workout
 
 DEFAULT_MAX_GAP_S = 20.0
+IMPORT_STALE_S = 120.0
 """Default import gap rule (seconds): a silence longer than this between two samples credits nothing.
 
 Chosen from the real files in ../shared/realdata (see docs/importers.md): "smart recording"
@@ -135,5 +136,8 @@ def finish(path: Path, fmt: str, builder: SampleBuilder, *, max_gap_s: float | N
     meta = dict(meta)
     meta.setdefault("start_known", start_known)
     meta["max_gap_s"] = gap
+    # A watch stores a value only when it changes on smart recording, and steady rides hold
+    # one bpm for tens of seconds: only two minutes of one unchanged value count as stale here.
     return Workout(path=path, fmt=fmt, start=utc_from_epoch(t0), series=series,
-                   signal=SignalConfig(gap_s=gap), warnings=warns, meta=meta)
+                   signal=SignalConfig(gap_s=gap, stale_no_rr_s=IMPORT_STALE_S), warnings=warns,
+                   meta=meta)

@@ -82,11 +82,11 @@ def load_csv(path: Path, max_gap_s: float | None = None, *, time_col: str | None
         hi = _find(header, hr_col, _HR_NAMES, "heart-rate", path)
         ri = _find(header, rr_col, _RR_NAMES, "RR", path)
         if ti is None:
-            fail(path, f"line 1: no time column (columns: {', '.join(header)}); name one with "
-                       "time_col")
+            fail(path, f"line 1: no time column (columns: {', '.join(header)}); name it with "
+                       "--time-col")
         if hi is None and ri is None:
             fail(path, f"line 1: no heart-rate or RR column (columns: {', '.join(header)}); "
-                       "name one with hr_col or rr_col")
+                       "name one with --hr-col or --rr-col")
         polar = _norm(header[ti]) == "phone_timestamp"
         rows = _read_rows(path, fh, delim, ti, hi, ri)
     builder = SampleBuilder()
