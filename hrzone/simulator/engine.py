@@ -120,7 +120,7 @@ def simulate(plan: Plan, seed: int = 0, start: datetime = DEFAULT_START) -> SimR
     jit = dev.jitter_ms * 1_000_000
     note_ns = np.arange(1, dur + 1, dtype=np.int64) * _NS + rng_strap.integers(-jit, jit + 1, dur)
 
-    dry_s = dry_period_s(plan, rng_art)
+    dry_s = min(dry_period_s(plan, rng_art), dur)  # a dry start never outlasts the session
     episodes = place_episodes(plan, dry_s, rng_art)
     state = np.zeros(dur, np.int8)  # 0 normal, else _CODE of the episode
     for e in episodes:
