@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from hrzone.errors import HrzoneError
+from hrzone.paths import write_private
 from hrzone.zones import ZONE_NAMES, Thresholds, classify
 
 TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -144,25 +144,6 @@ def csv_text(track: Track) -> str:
     return buf.getvalue()
 
 
-def write_private(path: str | os.PathLike[str], text: str) -> Path:
-    """Write text atomically (temp file + os.replace), readable by the user only (0o600)."""
-    p = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent or ".")
-    except OSError as e:
-        raise HrzoneError(f"{p}: cannot write: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return p
 
 
 def write_tcx(track: Track, path: str | os.PathLike[str]) -> Path:

@@ -9,6 +9,7 @@ Folders are created readable by the user only (0o700): heart-rate data is health
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -70,3 +71,26 @@ def bundled_dir(name: str) -> Path:
     if here.is_dir():
         return here
     return Path(sys.prefix) / "share" / APP / name
+
+
+def write_private(path: str | os.PathLike[str], text: str) -> Path:
+    """Write text atomically (temp file + os.replace), readable by the user only (0o600)."""
+    p = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent or ".")
+    except OSError as e:
+        raise HrzoneError(f"{p}: cannot write: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return p

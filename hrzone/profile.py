@@ -28,7 +28,6 @@ mode 0o600), so the file is never half-written.
 from __future__ import annotations
 
 import os
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 
 from hrzone.errors import HrzoneError, ProfileError
-from hrzone.paths import profile_path
+from hrzone.paths import profile_path, write_private
 from hrzone.zones import METHODS, Thresholds, resolve_thresholds
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -302,21 +301,7 @@ def save_raw(raw: dict[str, Any], path: Path | None = None) -> Profile:
     """Validate `raw` and write it atomically (temp file + os.replace, mode 0o600)."""
     p = path or profile_path()
     prof = from_dict(raw, str(p))
-    text = tomli_w.dumps(raw)
-    fd, tmp = tempfile.mkstemp(prefix=".profile-", suffix=".toml", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_private(p, tomli_w.dumps(raw))
     return _with_path(prof, p)
 
 

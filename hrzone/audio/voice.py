@@ -20,7 +20,7 @@ import numpy as np
 from hrzone import paths
 from hrzone.audio.speech import SpeechEngine, find_engine, install_hint
 from hrzone.audio.tones import tone
-from hrzone.audio.wavio import RATE_HZ, fade, normalise, read_wav, trim_silence, write_wav
+from hrzone.audio.wavio import fade, normalise, read_wav, trim_silence, write_wav
 from hrzone.cues import Cue
 from hrzone.errors import AudioError
 

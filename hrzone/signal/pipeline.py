@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from hrzone.series import CONTACT_LOST, Series
 from hrzone.signal import rr as rrmod
 from hrzone.signal.config import SignalConfig
-from hrzone.zones import INVALID, CueConfig, CueEvent, CueState, Thresholds, classify, track_cues
+from hrzone.zones import CueConfig, CueEvent, CueState, Thresholds, classify, track_cues
 
 # Per-sample status: why a sample is (in)valid.
 OK, CONTACT, RANGE, STALE, SPIKE, SETTLE = 0, 1, 2, 3, 4, 5
