@@ -8,9 +8,9 @@ async HeartRateSource and guarantees the recording is closed on any exit, Ctrl-C
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from hrzone.signal.config import SignalConfig
 from hrzone.signal.pipeline import Output
 from hrzone.source import HeartRateSource
 from hrzone.summary import Accumulator, Summary
+from hrzone.workout import Workout
 from hrzone.zones import CueConfig, Thresholds
 
 _RR_MS = 1000.0 / 1024.0
@@ -59,8 +60,11 @@ class LiveSession:
 
     def __init__(self, header: Header, thresholds: Thresholds, *, signal: SignalConfig | None = None,
                  cue_config: CueConfig | None = None, writer: RecordingWriter | None = None,
-                 sinks: Iterable[Sink] = (), file: str = "<live>"):
+                 sinks: Iterable[Sink] = (), file: str = "<live>", fmt: str = "recording",
+                 workout: Workout | None = None):
         self.header = header
+        self.fmt = fmt
+        self.workout = workout
         self.signal = signal or signal_config_for(header.profile)
         self.state = pipeline.initial(thresholds, self.signal, cue_config)
         self.writer = writer
@@ -70,7 +74,7 @@ class LiveSession:
         self.first_malformed: str | None = None
         self.acc = Accumulator()
         self._brk = False
-        self._closed = False
+        self._summary: Summary | None = None
         for s in self.sinks:
             s.on_start(header, thresholds)
 
@@ -107,6 +111,14 @@ class LiveSession:
                     s.on_malformed(item, str(e))
         return self._process(run) or last
 
+    def feed_series(self, chunk: Series) -> Output:
+        """Process already-decoded samples (an imported workout file has no raw payloads)."""
+        out, self.state = pipeline.process(chunk, self.state)
+        self.acc.add(out)
+        for s in self.sinks:
+            s.on_output(out, self.state)
+        return out
+
     def _process(self, run: list) -> Output | None:
         if not run:
             return None
@@ -124,31 +136,30 @@ class LiveSession:
                       for _, m in run], np.int8),
             np.array([len(rr) for rr in rrs], np.int32),
             np.array([x for rr in rrs for x in rr], np.float64) * _RR_MS, brk)
-        out, self.state = pipeline.process(chunk, self.state)
-        self.acc.add(out)
-        for s in self.sinks:
-            s.on_output(out, self.state)
-        return out
+        return self.feed_series(chunk)
 
     def finish(self) -> Summary:
         """Close the beat series and the recording; return the summary (sinks get it too)."""
+        if self._summary is not None:
+            return self._summary
         tail, self.state = pipeline.finish(self.state)
         self.acc.add(tail)
         if self.writer is not None:
             self.writer.close()
-        warnings = []
+        w = self.workout
+        warnings = list(w.warnings) if w is not None else []
+        malformed = self.malformed + (w.malformed if w is not None else 0)
         if self.malformed:
             warnings.append(f"{self.malformed} malformed notification(s) skipped "
                             f"(first: {self.first_malformed})")
-        summary = self.acc.summary(self.state, file=self.file,
-                                   fmt="recording", start=self.header.start(),
-                                   malformed=self.malformed, warnings=warnings,
-                                   meta={"device": self.header.device,
-                                         "profile": self.header.profile})
-        if not self._closed:
-            self._closed = True
-            for s in self.sinks:
-                s.close(summary)
+        meta = dict(w.meta) if w is not None else {"device": self.header.device,
+                                                   "profile": self.header.profile}
+        summary = self.acc.summary(self.state, file=self.file, fmt=self.fmt,
+                                   start=self.header.start(), malformed=malformed,
+                                   warnings=warnings, meta=meta)
+        self._summary = summary
+        for s in self.sinks:
+            s.close(summary)
         return summary
 
 
@@ -182,6 +193,30 @@ async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
     return SessionResult(summary, record_to)
 
 
-def started_at(header: Header) -> datetime:
-    """The session's start time from its header."""
-    return header.start()
+async def replay_workout(workout: Workout, thresholds: Thresholds, *, speed: float | None = 1.0,
+                         cue_config: CueConfig | None = None, sinks: Iterable[Sink] = (),
+                         chunk: int = 512) -> SessionResult:
+    """Replay an imported workout (FIT/TCX/GPX/CSV) through the live core with its timing.
+
+    Samples go in one at a time when timed, in chunks when `speed` is None (same result).
+    """
+    header = Header(created=workout.start.isoformat(), device=dict(workout.meta.get("device")
+                    and {"name": str(workout.meta["device"])} or {}), source=workout.fmt)
+    live = LiveSession(header, thresholds, signal=workout.signal, cue_config=cue_config,
+                       sinks=sinks, file=str(workout.path), fmt=workout.fmt, workout=workout)
+    s = workout.series
+    step = chunk if speed is None else 1
+    t0 = time.monotonic()
+    try:
+        for i in range(0, len(s), step):
+            part = s.slice(i, i + step)
+            if speed is not None:
+                delay = t0 + float(part.t_s[0]) / speed - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            else:
+                await asyncio.sleep(0)
+            live.feed_series(part)
+    except asyncio.CancelledError:
+        pass
+    return SessionResult(live.finish(), None)

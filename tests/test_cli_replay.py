@@ -77,3 +77,16 @@ def test_replay_save_adds_to_history_once(rec):
     assert "(already there)" in r.output
     week = json.loads(invoke("log", "list", "--json").output)
     assert len(week) == 1
+
+
+@pytest.mark.parametrize("rel", ["sweatpy/4078723797.fit", "sweatpy/activity_4078723797.gpx",
+                                 "gc/2009_08_30_21_17_25.tcx"])
+def test_replay_of_imported_files_equals_their_summary(rel):
+    from conftest import realdata
+    path = realdata(rel)
+    args = ("--moderate", "110", "--high", "150")
+    live = json.loads(invoke("replay", path, "--fast", "--audio", "off", "--json", *args)
+                      .output.splitlines()[-1])
+    batch = json.loads(invoke("summary", path, "--json", *args).output)
+    for k in ("format", "duration_s", "valid_s", "hr", "zones", "minutes", "gaps", "cues"):
+        assert live[k] == batch[k], k

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import click
 
-from hrzone.cli import cli
 from hrzone.audio.sink import CueSink
+from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options, cue_sink_from_options
-from hrzone.cues import Cue
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
 from hrzone.cli.report import clock, event_line, summary_text
-from hrzone.loader import signal_config_for
+from hrzone.cues import Cue
+from hrzone.loader import formats, load_workout, signal_config_for
 from hrzone.paths import bundled_dir
-from hrzone.recording import Event, Header
-from hrzone.session import SessionResult, Sink, run_session
+from hrzone.recording import Event, Header, is_recording
+from hrzone.session import SessionResult, Sink, replay_workout, run_session
 from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
 from hrzone.source import ReplaySource
@@ -88,8 +88,13 @@ class PrintSink(Sink):
 
 
 def replay_file(path: Path, opts: dict, speed: float | None, as_json: bool,
-                sinks: list[Sink] | None = None, printer: PrintSink | None = None) -> SessionResult:
-    """Replay one recording through the live pipeline with printing sinks."""
+                sinks: list[Sink] | None = None, printer: PrintSink | None = None,
+                fmt: str | None = None) -> SessionResult:
+    """Replay one file through the live pipeline with printing sinks (any supported format)."""
+    if fmt not in (None, "recording") or (path.is_file() and not is_recording(path)):
+        w = load_workout(path, fmt=fmt)
+        return asyncio.run(replay_workout(w, pick_thresholds(opts, w), speed=speed,
+                                          sinks=[*(sinks or []), printer or PrintSink(as_json)]))
     source = ReplaySource(path, speed=speed)
     thresholds = pick_thresholds(opts, _HeaderOnly(path, source.header))
     return asyncio.run(run_session(
@@ -130,11 +135,15 @@ def _cue_sinks(audio: str, cue_log: Path | None, audio_out: Path | None,
 @speed_options
 @threshold_options
 @audio_options
+@click.option("--format", "fmt", type=click.Choice(formats()),
+              help="File format (default: detected from the content).")
 @click.option("--save", is_flag=True, help="Add the session to your history (hrzone week).")
 @json_option
 def replay(file: Path, speed: float | None, fast: bool, as_json: bool, audio: str,
-           cue_log: Path | None, audio_out: Path | None, save: bool, **opts: object) -> None:
-    """Replay a recording through the live pipeline, printing zone changes and cue events.
+           cue_log: Path | None, audio_out: Path | None, save: bool, fmt: str | None,
+           **opts: object) -> None:
+    """Replay a recording (or a FIT/TCX/GPX/CSV file) through the live pipeline, printing
+    zone changes and cue events.
 
     With --audio-out the session's spoken cues are rendered onto a WAV timeline (in the
     recording's own time, or compressed by --speed).
@@ -143,7 +152,7 @@ def replay(file: Path, speed: float | None, fast: bool, as_json: bool, audio: st
         raise click.UsageError("give either --speed or --fast, not both")
     rate = None if fast else (speed or 1.0)
     printer = PrintSink(as_json)
-    res = replay_file(file, opts, rate, as_json, printer=printer,
+    res = replay_file(file, opts, rate, as_json, printer=printer, fmt=fmt,
                       sinks=_cue_sinks(audio, cue_log, audio_out, rate, printer))
     if save:
         from hrzone.store import save_session
