@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -116,19 +117,38 @@ def open_db(path: Path | None = None) -> sqlite3.Connection:
         if not p.exists():
             fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
             os.close(fd)
-        db = sqlite3.connect(p, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA synchronous = NORMAL")
-        with transaction(db):
-            _apply_migrations(db)
+        db = _connect_and_migrate(p)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{p}: cannot open the session history: {e}") from None
     except OSError as e:
         raise StoreError(f"{p}: cannot create the session history: {e.strerror}") from None
     return db
+
+
+def _connect_and_migrate(p: Path) -> sqlite3.Connection:
+    # Switching a brand-new file to WAL needs an exclusive lock, and SQLite does not always wait
+    # for it through the busy handler when two processes open the file at the same moment:
+    # retry "locked"/"busy" for up to the busy timeout.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        db = sqlite3.connect(p, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = NORMAL")
+            with transaction(db):
+                _apply_migrations(db)
+            return db
+        except sqlite3.OperationalError as e:
+            db.close()
+            msg = str(e).lower()
+            if ("locked" not in msg and "busy" not in msg) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 @contextmanager
