@@ -264,13 +264,13 @@ def wait_for(cond, timeout_s: float = 10.0) -> bool:  # type: ignore[no-untyped-
 
 
 def test_player_plays_in_order_in_the_background(tmp_path: Path) -> None:
-    argv, log = fake_player(tmp_path, 0.3)
+    argv, log = fake_player(tmp_path, 1.0)
     started: list[Started] = []
     p = Player([argv], notify=pytest.fail, on_start=started.append)
     t0 = time.perf_counter()
     p.play(tmp_path / "a.wav")
     p.play(tmp_path / "b.wav")
-    assert time.perf_counter() - t0 < 0.05          # never waits for the player
+    assert time.perf_counter() - t0 < 0.5           # never waits for a clip (each lasts 1 s)
     p.close()
     assert log.read_text().split("\n")[:4] == ["start a.wav", "end a.wav", "start b.wav", "end b.wav"]
     assert [s.path.name for s in started] == ["a.wav", "b.wav"]

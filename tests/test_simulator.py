@@ -409,12 +409,9 @@ def test_truth_totals_add_up(noisy: Any) -> None:
     assert noisy[0].truth.totals()["observable_s"] < noisy[1].truth.totals()["observable_s"]
 
 
-def test_repeat_to_24h_is_fast_and_scales_episodes() -> None:
+def test_repeat_to_24h_scales_episodes() -> None:
     plan = load_plan("noisy").repeated(24 * 3600)
-    t0 = time.perf_counter()
-    r = simulate(plan, 1)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 20.0, f"24 h took {elapsed:.1f} s"
+    r = simulate(plan, 1)  # its speed is measured by bench/bench_pipeline.py, not here
     assert r.truth.hr_bpm.shape == (86400,)
     assert len(_by_kind(r, "dropout")) == 2 * 36 and len(_by_kind(r, "dry_strap")) == 1
     assert r.notifications[-1].t_ns / 1e9 == pytest.approx(86400, abs=0.2)
