@@ -174,3 +174,33 @@ def test_live_speaks_logs_cues_and_saves_to_history(tmp_path: Path) -> None:
                 "--audio", "off", "--no-save"])
     assert r.exit_code == 0 and "Saved" not in r.output
     assert len(json.loads(invoke(["log", "list", "--json"]).output)) == 1
+
+
+def test_talk_test_keys_arrive_without_enter_on_a_terminal() -> None:
+    import os
+    import pty
+    import termios
+
+    from hrzone.cli.live import _keys, _single_keys
+
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "r") as stream:
+        before = termios.tcgetattr(slave)
+        with _single_keys(stream) as single:
+            assert single
+            os.write(master, b"stq")
+            keys = _keys(stream)
+            assert [next(keys), next(keys), next(keys)] == ["s", "t", "q"]
+        assert termios.tcgetattr(slave) == before  # the terminal is restored
+    os.close(master)
+
+
+def test_talk_test_keys_from_lines_when_not_a_terminal() -> None:
+    import io
+
+    from hrzone.cli.live import _keys, _single_keys
+
+    stream = io.StringIO("s\nT then\n\nq\n")
+    with _single_keys(stream) as single:
+        assert not single
+        assert list(_keys(stream)) == ["s", "t", "", "q"]

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+
+try:  # single-key input on POSIX terminals; Windows reads lines instead
+    import termios
+    import tty
+except ImportError:  # pragma: no cover
+    termios = tty = None  # type: ignore[assignment]
 
 from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options
@@ -184,13 +192,49 @@ def live_cmd(device: str | None, profile: str | None, record: Path | None, virtu
                           if saved.duplicate_of else ""))
 
 
+def _keys(stream: Any) -> Iterator[str]:
+    """Keys typed on a terminal, one at a time (see _single_keys), else each line's first letter."""
+    if _is_tty(stream):
+        fd = stream.fileno()
+        while True:
+            ch = os.read(fd, 1)
+            if not ch:
+                return
+            yield ch.decode("utf-8", "ignore").lower()
+    else:
+        for line in stream:
+            yield line.strip().lower()[:1]
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty()) and termios is not None
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def _single_keys(stream: Any) -> Iterator[bool]:
+    """Put a terminal in cbreak mode (keys arrive without Enter; Ctrl-C still works), restoring
+    it on any exit. Yields whether single keys are on."""
+    if not _is_tty(stream):
+        yield False
+        return
+    fd = stream.fileno()
+    old = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+        yield True
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
 def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None) -> None:
-    """Read 's' / 't' / 'q' lines from stdin in a thread; marks go into the live stream."""
+    """Read s / t / q from stdin in a thread; marks go into the live stream."""
     stream = stream or sys.stdin
 
     def run() -> None:
-        for line in stream:
-            key = line.strip().lower()[:1]
+        for key in _keys(stream):
             if key == "s":
                 loop.call_soon_threadsafe(source.mark, "sing")
             elif key == "t":
@@ -218,8 +262,8 @@ def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
                   speed: float, as_json: bool) -> None:
     """Guided talk test: mark when you can no longer sing, then talk; get bpm thresholds.
 
-    Warm up, then increase effort slowly. Type s + Enter when you can no longer sing
-    comfortably, t + Enter when you can no longer talk comfortably, q + Enter to finish.
+    Warm up, then increase effort slowly. Press s when you can no longer sing comfortably,
+    t when you can no longer talk comfortably, q to finish (on a terminal no Enter is needed).
     """
     from hrzone.calibrate import propose_from_recording
     from hrzone.display import make_display
@@ -227,15 +271,17 @@ def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
 
     if from_ is None:
         record = record or _default_record_path()
-        if not as_json:
-            click.echo("Talk test: s+Enter = can no longer sing comfortably, t+Enter = can no "
-                       "longer talk comfortably, q+Enter = finish.")
         # zones shown during the test are provisional (hrmax-style guesses are meaningless here)
         provisional = resolve_thresholds("bpm", moderate=100, high=140)
-        _run_cancellable(_live({}, device=device, profile=profile, record=record,
-                               virtual=virtual, speed=speed,
-                               sinks=[make_display(as_json, sys.stderr if as_json else None)],
-                               thresholds=provisional, on_source=_key_reader))
+        with _single_keys(sys.stdin) as single:
+            if not as_json:
+                enter = "" if single else " + Enter"
+                click.echo(f"Talk test: press s{enter} when you can no longer sing comfortably, "
+                           f"t{enter} when you can no longer talk comfortably, q{enter} to finish.")
+            _run_cancellable(_live({}, device=device, profile=profile, record=record,
+                                   virtual=virtual, speed=speed,
+                                   sinks=[make_display(as_json, sys.stderr if as_json else None)],
+                                   thresholds=provisional, on_source=_key_reader))
         from_ = record
     proposal = propose_from_recording(from_, window_s=window_s)
     th = proposal.thresholds
