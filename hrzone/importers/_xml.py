@@ -13,10 +13,11 @@ import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hrzone.errors import ImportFormatError
-from hrzone.importers._common import fail
+from hrzone.importers._common import SampleBuilder, fail, finish
+from hrzone.workout import Workout
 
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 _TAIL = max(len(x) for x in _FORBIDDEN)
@@ -85,3 +86,28 @@ def parse_number(text: str) -> float | None:
     except ValueError:
         return None
     return v if math.isfinite(v) else None
+
+
+def truncated(e: XmlSyntaxError, n_samples: int, warns: list[str]) -> None:
+    """A syntax error after some samples: keep them with a warning; before any: re-raise."""
+    if n_samples == 0:
+        raise e
+    warns.append(f"file truncated or malformed ({str(e).split(': ', 1)[-1]}); "
+                 "summarised what was readable")
+
+
+def finish_track(path: Path, fmt: str, builder: SampleBuilder, *, root_seen: bool,
+                 bad_time: int, bad_hr: int, time_tag: str, sports: list[str],
+                 warns: list[str], meta: dict[str, Any], first_t: float | None,
+                 max_gap_s: float | None) -> Workout:
+    """Common end of the TCX and GPX readers: warnings for skipped points, sports, the Workout."""
+    if not root_seen:
+        fail(path, "no XML element found")
+    if bad_time:
+        warns.append(f"{bad_time} trackpoints with an unreadable {time_tag} were skipped")
+    if bad_hr:
+        warns.append(f"{bad_hr} trackpoints with an unreadable heart rate were skipped")
+    meta["sports"] = list(dict.fromkeys(s for s in sports if s))
+    meta["sport"] = ",".join(meta["sports"]) or None
+    return finish(path, fmt, builder, max_gap_s=max_gap_s, warnings=warns, meta=meta,
+                  t0_epoch_s=first_t, start_known=first_t is not None)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hrzone.importers._common import SampleBuilder, fail, finish, parse_iso
-from hrzone.importers._xml import XmlSyntaxError, iter_xml, parse_number, text_of
+from hrzone.importers._common import SampleBuilder, fail, parse_iso
+from hrzone.importers._xml import (
+    XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated,
+)
 from hrzone.workout import Workout
 
 _HR_NAMES = frozenset(("hr", "heartrate"))
@@ -80,17 +82,7 @@ def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
                     in_trk = False
                     elem.clear()
     except XmlSyntaxError as e:
-        if len(builder) == 0:
-            raise
-        warns.append(f"file truncated or malformed ({str(e).split(': ', 1)[-1]}); "
-                     "summarised what was readable")
-    if not root_seen:
-        fail(path, "no XML element found")
-    if bad_time:
-        warns.append(f"{bad_time} trackpoints with an unreadable time were skipped")
-    if bad_hr:
-        warns.append(f"{bad_hr} trackpoints with an unreadable heart rate were skipped")
-    meta["sports"] = list(dict.fromkeys(s for s in sports if s))
-    meta["sport"] = ",".join(meta["sports"]) or None
-    return finish(path, "gpx", builder, max_gap_s=max_gap_s, warnings=warns, meta=meta,
-                  t0_epoch_s=first_t, start_known=first_t is not None)
+        truncated(e, len(builder), warns)
+    return finish_track(path, "gpx", builder, root_seen=root_seen, bad_time=bad_time,
+                        bad_hr=bad_hr, time_tag="time", sports=sports, warns=warns, meta=meta,
+                        first_t=first_t, max_gap_s=max_gap_s)

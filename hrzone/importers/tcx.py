@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hrzone.importers._common import SampleBuilder, fail, finish, parse_iso
-from hrzone.importers._xml import XmlSyntaxError, iter_xml, parse_number, text_of
+from hrzone.importers._common import SampleBuilder, fail, parse_iso
+from hrzone.importers._xml import (
+    XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated,
+)
 from hrzone.workout import Workout
 
 
@@ -88,18 +90,8 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
                     builder.mark_break()  # the next activity starts after a pause
                     tracks_seen = 0
     except XmlSyntaxError as e:
-        if len(builder) == 0:
-            raise
-        warns.append(f"file truncated or malformed ({str(e).split(': ', 1)[-1]}); "
-                     "summarised what was readable")
-    if not root_seen:
-        fail(path, "no XML element found")
-    if bad_time:
-        warns.append(f"{bad_time} trackpoints with an unreadable Time were skipped")
-    if bad_hr:
-        warns.append(f"{bad_hr} trackpoints with an unreadable heart rate were skipped")
-    meta["sports"] = list(dict.fromkeys(sports))
-    meta["sport"] = ",".join(meta["sports"]) or None
+        truncated(e, len(builder), warns)
     meta["timer_time_s"] = float(sum(laps)) if laps else None
-    return finish(path, "tcx", builder, max_gap_s=max_gap_s, warnings=warns, meta=meta,
-                  t0_epoch_s=first_t, start_known=first_t is not None)
+    return finish_track(path, "tcx", builder, root_seen=root_seen, bad_time=bad_time,
+                        bad_hr=bad_hr, time_tag="Time", sports=sports, warns=warns, meta=meta,
+                        first_t=first_t, max_gap_s=max_gap_s)
