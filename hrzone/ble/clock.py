@@ -14,7 +14,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -105,13 +105,8 @@ class VirtualClock:
 
     async def aclose(self) -> None:
         """Stop the driver task."""
-        if self._driver is not None:
-            self._driver.cancel()
-            try:
-                await self._driver
-            except asyncio.CancelledError:
-                pass
-            self._driver = None
+        await cancel_and_wait(self._driver)
+        self._driver = None
 
     @staticmethod
     async def _quiesce(loop: asyncio.AbstractEventLoop) -> None:
@@ -157,3 +152,14 @@ async def race(clock_wait: asyncio.Future[None] | asyncio.Task[None] | object,
                 t.cancel()
         await asyncio.gather(ev_task, sl_task, return_exceptions=True)
     return event.is_set()
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a task (if any) and wait until it has finished unwinding."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

@@ -11,7 +11,13 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from hrzone.virtual.strap import (
-    BODY_LOCATIONS, StrapInfo, VirtualAir, VirtualStrap, Window, strap_from_plan, strap_from_recording,
+    BODY_LOCATIONS,
+    StrapInfo,
+    VirtualAir,
+    VirtualStrap,
+    Window,
+    strap_from_plan,
+    strap_from_recording,
     timeline_from_recording,
 )
 

@@ -22,11 +22,16 @@ from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bleak.backends.scanner import (
+    AdvertisementData,
+    AdvertisementDataCallback,
+    BaseBleakScanner,
+)
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 from bleak.uuids import normalize_uuid_16
 
+from hrzone.ble.clock import cancel_and_wait
 from hrzone.virtual.strap import VirtualAir, VirtualStrap
 
 HR_SERVICE = normalize_uuid_16(0x180D)
@@ -243,13 +248,8 @@ class VirtualScannerBackend(BaseBleakScanner):
         self._task = asyncio.get_running_loop().create_task(self._advertise())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def set_scanning_filter(self, **kwargs: Any) -> None:
         """Kept for old bleak versions; filtering is by service_uuids."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hrzone.ble.clock import Clock
+from hrzone.ble.clock import Clock, cancel_and_wait
 from hrzone.recording import Event, Notification, read_recording
 
 if TYPE_CHECKING:
@@ -132,12 +132,7 @@ class VirtualStrap:
                                                                 name=f"strap {self.info.name}")
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
 
     # --- the strap's own loop -------------------------------------------------------------
 
