@@ -7,7 +7,7 @@ with a per-sample count, so a chunk of samples can be sliced without copying bea
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,11 +109,14 @@ class Decoded:
 def decode_payloads(
     t_ns: Sequence[int], payloads: Sequence[bytes], brk: Sequence[bool] | None = None,
     drop_trailing_rr: bool = False,
+    on_malformed: Callable[[int, MalformedMeasurement], None] | None = None,
 ) -> Decoded:
     """Decode raw 0x2A37 payloads into a Series; malformed ones are counted and skipped.
 
     drop_trailing_rr drops the last RR value of every notification that carries two or more
-    (a firmware quirk of some straps, see firmware_profiles/).
+    (a firmware quirk of some straps, see firmware_profiles/). A break flagged on a malformed
+    notification moves to the next decoded one. on_malformed(index, error) is told of each
+    skipped payload.
     """
     ts: list[float] = []
     hrs: list[int] = []
@@ -132,6 +135,8 @@ def decode_payloads(
             bad += 1
             if first_bad is None:
                 first_bad = f"notification {i + 1}: {e}"
+            if on_malformed is not None:
+                on_malformed(i, e)
             continue
         rr = m.rr_intervals
         if drop_trailing_rr and len(rr) >= 2:

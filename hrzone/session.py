@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
-from hrzone.hrm import MalformedMeasurement, parse_measurement
+from hrzone.hrm import MalformedMeasurement
 from hrzone.loader import signal_config_for
 from hrzone.recording import Event, Header, Notification, RecordingWriter
-from hrzone.series import CONTACT_UNKNOWN, Series
+from hrzone.series import Series, decode_payloads
 from hrzone.signal import pipeline
 from hrzone.signal.config import SignalConfig
 from hrzone.signal.pipeline import Output
@@ -26,9 +25,6 @@ from hrzone.source import HeartRateSource
 from hrzone.summary import Accumulator, Summary
 from hrzone.workout import Workout
 from hrzone.zones import CueConfig, Thresholds
-
-_RR_MS = 1000.0 / 1024.0
-
 
 class Sink:
     """Receives what happens during a session. Override what you need; all are no-ops."""
@@ -89,7 +85,7 @@ class LiveSession:
         replaying as fast as possible); returns the output of the last chunk, if any.
         """
         last: Output | None = None
-        run: list[tuple[Notification, object]] = []
+        run: list[Notification] = []
         for item in items:
             if self.writer is not None:
                 self.writer.write(item)
@@ -101,14 +97,7 @@ class LiveSession:
                 for s in self.sinks:
                     s.on_event(item)
                 continue
-            try:
-                run.append((item, parse_measurement(item.payload)))
-            except MalformedMeasurement as e:
-                self.malformed += 1
-                if self.first_malformed is None:
-                    self.first_malformed = f"t={item.t_ns / 1e9:.1f}s: {e}"
-                for s in self.sinks:
-                    s.on_malformed(item, str(e))
+            run.append(item)
         return self._process(run) or last
 
     def feed_series(self, chunk: Series) -> Output:
@@ -119,24 +108,26 @@ class LiveSession:
             s.on_output(out, self.state)
         return out
 
-    def _process(self, run: list) -> Output | None:
+    def _process(self, run: list[Notification]) -> Output | None:
+        """Decode a run of notifications exactly as a replayed file is, then process them."""
         if not run:
             return None
-        n = len(run)
-        rrs = [m.rr_intervals for _, m in run]
-        if self.signal.drop_trailing_rr:
-            rrs = [rr[:-1] if len(rr) >= 2 else rr for rr in rrs]
-        brk = np.zeros(n, bool)
-        brk[0] = self._brk
-        self._brk = False
-        chunk = Series(
-            np.array([it.t_ns for it, _ in run], np.float64) / 1e9,
-            np.array([m.heart_rate for _, m in run], np.float64),
-            np.array([CONTACT_UNKNOWN if m.sensor_contact is None else int(m.sensor_contact)
-                      for _, m in run], np.int8),
-            np.array([len(rr) for rr in rrs], np.int32),
-            np.array([x for rr in rrs for x in rr], np.float64) * _RR_MS, brk)
-        return self.feed_series(chunk)
+        brk = [False] * len(run)
+        brk[0], self._brk = self._brk, False
+
+        def malformed(i: int, e: MalformedMeasurement) -> None:
+            self.malformed += 1
+            if self.first_malformed is None:
+                self.first_malformed = f"t={run[i].t_ns / 1e9:.1f}s: {e}"
+            for s in self.sinks:
+                s.on_malformed(run[i], str(e))
+
+        dec = decode_payloads([n.t_ns for n in run], [n.payload for n in run], brk,
+                              self.signal.drop_trailing_rr, malformed)
+        if len(dec.series) == 0:
+            self._brk = self._brk or brk[0]  # keep a pending break for the next notification
+            return None
+        return self.feed_series(dec.series)
 
     def finish(self) -> Summary:
         """Close the beat series and the recording; return the summary (sinks get it too)."""
