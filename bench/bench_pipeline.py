@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _timing import best
 from hrzone.loader import load_workout
 from hrzone.recording import read_recording
 from hrzone.session import LiveSession
@@ -39,15 +40,6 @@ from hrzone.summary import summarise_workout
 from hrzone.zones import resolve_thresholds
 
 TH = resolve_thresholds("hrr", age=45, rest=62)
-
-
-def best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def peak_rss_mb(path: Path) -> float:
@@ -76,6 +68,7 @@ def main() -> None:
         rec_path, _ = write_simulation(simulate(plan, seed=1), Path(tmp) / "day.jsonl")
         sim_s = time.perf_counter() - t0
         rec_path = Path(rec_path)
+        size_mb = rec_path.stat().st_size / 1e6
         w = load_workout(rec_path)
         n = len(w.series)
         beats = w.series.rr_ms.copy()
@@ -116,9 +109,8 @@ def main() -> None:
             pass
 
     rows = [
-        ("recording", f"{args.hours:g} h, {n:,} notifications, {beats.size:,} beats "
-                      f"(simulated in {sim_s:.1f} s), {rec_path.stat().st_size / 1e6:.1f} MB"
-                      if False else f"{args.hours:g} h, {n:,} notifications, {beats.size:,} beats"),
+        ("recording", f"{args.hours:g} h, {n:,} notifications, {beats.size:,} beats, "
+                      f"{size_mb:.1f} MB (simulated in {sim_s:.1f} s)"),
         ("end to end (file -> summary)", f"{t_all:.3f} s = {n / t_all:,.0f} notifications/s"),
         ("  parse + decode", f"{t_load:.3f} s = {n / t_load:,.0f} notifications/s"),
         ("  signal core + summary", f"{t_core:.3f} s = {n / t_core:,.0f} notifications/s"),

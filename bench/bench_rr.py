@@ -12,12 +12,12 @@ Run: /work/venv/bin/python bench/bench_rr.py [--accuracy]
 from __future__ import annotations
 
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from _timing import best
 from hrzone.signal import rr_eval
 from hrzone.signal.rr import RROutput, correct_rr, correct_rr_batch, finish_rr, rr_initial
 
@@ -38,15 +38,6 @@ def _series() -> np.ndarray:
     return rr_eval.inject(rr, seed=0, rate=0.02).rr_ms
 
 
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def _stream(rr: np.ndarray) -> RROutput:
     parts, st = [], rr_initial()
     i = 0
@@ -62,9 +53,9 @@ def _stream(rr: np.ndarray) -> RROutput:
 def main() -> None:
     rr = _series()
     n = rr.size
-    t_batch = _best(lambda: correct_rr_batch(rr))
+    t_batch = best(lambda: correct_rr_batch(rr))
     n_stream = 20_000
-    t_stream = _best(lambda: _stream(rr[:n_stream]), repeat=1)
+    t_stream = best(lambda: _stream(rr[:n_stream]), repeat=1)
     same = np.array_equal(_stream(rr[:5000]).label, correct_rr_batch(rr[:5000]).label)
     rows = [("hrzone batch", f"{n / t_batch:,.0f} beats/s", f"{t_batch * 1e3:.0f} ms"),
             ("hrzone streaming (1-2 beats/call)", f"{t_stream / n_stream * 1e6:.1f} µs/beat",
@@ -77,7 +68,7 @@ def main() -> None:
         peaks = np.concatenate([[0], np.cumsum(np.nan_to_num(rr))]).round().astype(np.int64)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_nk = _best(lambda: nk.signal_fixpeaks(peaks, sampling_rate=1000,
+            t_nk = best(lambda: nk.signal_fixpeaks(peaks, sampling_rate=1000,
                                                     iterative=False, method="kubios"), 1)
         rows.append(("neurokit2 kubios, iterative=False (baseline)", f"{n / t_nk:,.0f} beats/s",
                      f"{t_nk * 1e3:.0f} ms; hrzone batch is {t_nk / t_batch:.1f}x faster"))

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 
 from hrzone.hrm import MalformedMeasurement
-from hrzone.loader import signal_config_for
-from hrzone.recording import Event, Header, Notification, RecordingWriter
+from hrzone.loader import load_workout, signal_config_for
+from hrzone.recording import Event, Header, Notification, RecordingWriter, is_recording
 from hrzone.series import Series, decode_payloads
 from hrzone.signal import pipeline
 from hrzone.signal.config import SignalConfig
 from hrzone.signal.pipeline import Output
-from hrzone.source import HeartRateSource
+from hrzone.source import HeartRateSource, ReplaySource
 from hrzone.summary import Accumulator, Summary
 from hrzone.workout import Workout
 from hrzone.zones import CueConfig, Thresholds
@@ -182,6 +182,23 @@ async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
         await source.aclose()
     summary = live.finish()
     return SessionResult(summary, record_to)
+
+
+async def replay_file(path: Path, thresholds_for: Callable[[Header | None], Thresholds], *,
+                      speed: float | None = 1.0, fmt: str | None = None,
+                      sinks: Iterable[Sink] = ()) -> SessionResult:
+    """Replay any supported file through the live core: an own recording notification by
+    notification (events included), another format sample by sample (replay_workout).
+
+    thresholds_for gets the recording header (None for imported files) and returns thresholds.
+    """
+    if fmt not in (None, "recording") or (path.is_file() and not is_recording(path)):
+        w = load_workout(path, fmt=fmt)
+        return await replay_workout(w, thresholds_for(w.header), speed=speed, sinks=sinks)
+    source = ReplaySource(path, speed=speed)
+    return await run_session(source, thresholds_for(source.header),
+                             signal=signal_config_for(source.header.profile), sinks=sinks,
+                             file=str(path), batch=1 if speed is not None else 512)
 
 
 async def replay_workout(workout: Workout, thresholds: Thresholds, *, speed: float | None = 1.0,

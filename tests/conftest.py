@@ -39,3 +39,21 @@ def hrzone_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"realdata: {REALDATA if REALDATA.is_dir() else 'absent'}; CI={os.environ.get('CI', '')}"
+
+
+def load_bytes(data: bytes, fmt: str | None, suffix: str) -> object | None:
+    """Import `data` from a temporary file named x<suffix>: the Workout, or None when it failed
+    with a one-line ImportFormatError naming the file (anything else propagates: a bug)."""
+    import tempfile
+
+    from hrzone.errors import ImportFormatError
+    from hrzone.importers import load
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / f"x{suffix}"
+        p.write_bytes(data)
+        try:
+            return load(p, fmt)
+        except ImportFormatError as e:
+            assert "\n" not in str(e) and str(p) in str(e)
+            return None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_bytes
 from conftest import realdata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -118,14 +118,7 @@ def test_detection_from_content_not_extension(tmp_path: Path) -> None:
 
 
 def _load_bytes(data: bytes, fmt: str | None) -> Workout | None:
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "x.csv"
-        p.write_bytes(data)
-        try:
-            return load(p, fmt)
-        except ImportFormatError as e:
-            assert "\n" not in str(e) and str(p) in str(e)
-            return None
+    return load_bytes(data, fmt, ".csv")
 
 
 SEEDS = [b"Phone timestamp;HR [bpm]\n2022-04-25T11:39:02.323;66\n2022-04-25T11:39:03.274;0\n",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_bytes
 from conftest import REALDATA, realdata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,15 +121,7 @@ def test_max_gap_sets_signal_gap() -> None:
 
 
 def _load_bytes(data: bytes, suffix: str = ".fit") -> Workout | None:
-    """Load bytes from a temp file; None if it failed with ImportFormatError (one line)."""
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / f"x{suffix}"
-        p.write_bytes(data)
-        try:
-            return load(p, "fit")
-        except ImportFormatError as e:
-            assert "\n" not in str(e) and str(p) in str(e)
-            return None
+    return load_bytes(data, "fit", suffix)
 
 
 SMALL = ["fit/fitdecode__garmin-fenix-5-run.fit", "fit/fitdecode__Activity.fit",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_bytes
 from conftest import REALDATA, realdata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,14 +140,7 @@ def test_real_tcx_tracks_are_breaks() -> None:
 
 
 def _load_bytes(data: bytes, fmt: str) -> Workout | None:
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / f"x.{fmt}"
-        p.write_bytes(data)
-        try:
-            return load(p, fmt)
-        except ImportFormatError as e:
-            assert "\n" not in str(e) and str(p) in str(e)
-            return None
+    return load_bytes(data, fmt, f".{fmt}")
 
 
 def _seed(fmt: str) -> bytes:

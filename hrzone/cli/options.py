@@ -60,24 +60,18 @@ def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
 
 
-def pick_thresholds(opts: dict[str, Any], workout: Any = None) -> Thresholds:
-    """Thresholds for a run: command-line options, else the user profile, else the file's own.
+def pick_thresholds(opts: dict[str, Any], header: Any = None, where: str = "recording") -> Thresholds:
+    """Thresholds for a run: command-line options, else the user profile, else the thresholds
+    stored in a recording's header (`where` names the file in errors).
 
     Raises ThresholdError (one line) when none of them gives thresholds.
     """
     from hrzone.errors import ThresholdError
+    from hrzone.profile import load_profile, profile_thresholds
 
-    fallback: Thresholds | None = None
-    try:
-        from hrzone.profile import load_profile, profile_thresholds
-    except ImportError:
-        pass
-    else:
-        fallback = profile_thresholds(load_profile())
-    header = getattr(workout, "header", None)
+    fallback = profile_thresholds(load_profile())
     if fallback is None and header is not None and header.thresholds:
-        where = f"{getattr(workout, 'path', 'recording')} header"
-        fallback = Thresholds.from_json(header.thresholds, where)
+        fallback = Thresholds.from_json(header.thresholds, f"{where} header")
     t = thresholds_from_options(opts, fallback)
     if t is None:
         raise ThresholdError(

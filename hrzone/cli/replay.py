@@ -15,13 +15,13 @@ from hrzone.cli.audio_options import audio_options, cue_sink_from_options
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
 from hrzone.cli.report import clock, event_line, summary_text
 from hrzone.cues import Cue
-from hrzone.loader import formats, load_workout, signal_config_for
+from hrzone.loader import formats
 from hrzone.paths import bundled_dir
-from hrzone.recording import Event, Header, is_recording
-from hrzone.session import SessionResult, Sink, replay_workout, run_session
+from hrzone.recording import Event, Header
+from hrzone import session
+from hrzone.session import SessionResult, Sink
 from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
-from hrzone.source import ReplaySource
 from hrzone.summary import Summary
 from hrzone.zones import CueEvent, Thresholds
 
@@ -90,24 +90,10 @@ class PrintSink(Sink):
 def replay_file(path: Path, opts: dict, speed: float | None, as_json: bool,
                 sinks: list[Sink] | None = None, printer: PrintSink | None = None,
                 fmt: str | None = None) -> SessionResult:
-    """Replay one file through the live pipeline with printing sinks (any supported format)."""
-    if fmt not in (None, "recording") or (path.is_file() and not is_recording(path)):
-        w = load_workout(path, fmt=fmt)
-        return asyncio.run(replay_workout(w, pick_thresholds(opts, w), speed=speed,
-                                          sinks=[*(sinks or []), printer or PrintSink(as_json)]))
-    source = ReplaySource(path, speed=speed)
-    thresholds = pick_thresholds(opts, _HeaderOnly(path, source.header))
-    return asyncio.run(run_session(
-        source, thresholds, signal=signal_config_for(source.header.profile),
-        sinks=[*(sinks or []), printer or PrintSink(as_json)], file=str(path),
-        batch=1 if speed is not None else 512))
-
-
-class _HeaderOnly:
-    """What pick_thresholds needs from a workout: its path and recording header."""
-
-    def __init__(self, path: Path, header: Header):
-        self.path, self.header = path, header
+    """Replay one file (any supported format) with the printing sink last."""
+    return asyncio.run(session.replay_file(
+        path, lambda header: pick_thresholds(opts, header, str(path)), speed=speed, fmt=fmt,
+        sinks=[*(sinks or []), printer or PrintSink(as_json)]))
 
 
 def speed_options(f):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ def summarise_file(path: Path, opts: dict, fmt: str | None, max_gap: float | Non
                    columns: dict[str, str] | None = None) -> Summary:
     """Load one file and summarise it with the thresholds the options/profile/file give."""
     w = load_workout(path, fmt=fmt, max_gap_s=max_gap, **(columns or {}))
-    return summarise_workout(w, pick_thresholds(opts, w))
+    return summarise_workout(w, pick_thresholds(opts, w.header, str(w.path)))
 
 
 @cli.command()

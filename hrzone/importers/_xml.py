@@ -59,19 +59,28 @@ def local(tag: str) -> str:
     return tag.rpartition("}")[2] if tag[:1] == "{" else tag.rpartition(":")[2]
 
 
-def iter_xml(path: Path, fh: BinaryIO) -> Iterator[tuple[str, ET.Element, str]]:
-    """Yield (event, element, local name) for 'start' and 'end' events.
+def iter_xml(path: Path, fh: BinaryIO, root: str) -> Iterator[tuple[str, ET.Element, str]]:
+    """Yield (event, element, local name) for 'start' and 'end' events of a document whose root
+    element must be `root` (ImportFormatError otherwise).
 
     The caller clears elements it has used; a ParseError becomes XmlSyntaxError ("file: line N
     column C: reason"), which callers catch to keep a truncated file's samples.
     """
+    seen = False
     try:
         for event, elem in ET.iterparse(_Guarded(fh, path), events=("start", "end")):
-            yield event, elem, local(elem.tag)
+            name = local(elem.tag)
+            if not seen:
+                seen = True
+                if name != root:
+                    fail(path, f"root element is {name!r}, not {root}")
+            yield event, elem, name
     except ET.ParseError as e:
         line, col = getattr(e, "position", (0, 0))
         reason = str(e).split(":")[0]
         raise XmlSyntaxError(f"{path}: line {line} column {col}: {reason}") from None
+    if not seen:
+        fail(path, "no XML element found")
 
 
 def text_of(elem: ET.Element) -> str:
@@ -96,13 +105,10 @@ def truncated(e: XmlSyntaxError, n_samples: int, warns: list[str]) -> None:
                  "summarised what was readable")
 
 
-def finish_track(path: Path, fmt: str, builder: SampleBuilder, *, root_seen: bool,
-                 bad_time: int, bad_hr: int, time_tag: str, sports: list[str],
+def finish_track(path: Path, fmt: str, builder: SampleBuilder, *, bad_time: int, bad_hr: int, time_tag: str, sports: list[str],
                  warns: list[str], meta: dict[str, Any], first_t: float | None,
                  max_gap_s: float | None) -> Workout:
     """Common end of the TCX and GPX readers: warnings for skipped points, sports, the Workout."""
-    if not root_seen:
-        fail(path, "no XML element found")
     if bad_time:
         warns.append(f"{bad_time} trackpoints with an unreadable {time_tag} were skipped")
     if bad_hr:

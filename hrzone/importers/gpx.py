@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hrzone.importers._common import SampleBuilder, fail, parse_iso
+from hrzone.importers._common import SampleBuilder, parse_iso
 from hrzone.importers._xml import (
     XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated,
 )
@@ -26,7 +26,6 @@ def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
     warns: list[str] = []
     meta: dict[str, Any] = {"tracks": 0, "segments": 0, "trackpoints": 0}
     sports: list[str] = []
-    root_seen = False
     depth_in_point = 0
     in_trk = False
     point_t: float | None = None
@@ -36,12 +35,9 @@ def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
     stack: list[str] = []
     try:
         with open(path, "rb") as fh:
-            for event, elem, name in iter_xml(path, fh):
+            for event, elem, name in iter_xml(path, fh, "gpx"):
                 if event == "start":
-                    if not root_seen:
-                        root_seen = True
-                        if name != "gpx":
-                            fail(path, f"root element is {name!r}, not gpx")
+                    if not stack:  # the root element
                         meta["device"] = elem.get("creator")
                     stack.append(name)
                     if name == "trkpt":
@@ -83,6 +79,6 @@ def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
                     elem.clear()
     except XmlSyntaxError as e:
         truncated(e, len(builder), warns)
-    return finish_track(path, "gpx", builder, root_seen=root_seen, bad_time=bad_time,
+    return finish_track(path, "gpx", builder, bad_time=bad_time,
                         bad_hr=bad_hr, time_tag="time", sports=sports, warns=warns, meta=meta,
                         first_t=first_t, max_gap_s=max_gap_s)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hrzone.importers._common import SampleBuilder, fail, parse_iso
+from hrzone.importers._common import SampleBuilder, parse_iso
 from hrzone.importers._xml import (
     XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated,
 )
@@ -26,7 +26,6 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
     sports: list[str] = []
     laps: list[float] = []
     meta: dict[str, Any] = {"activities": 0, "laps": 0, "tracks": 0, "trackpoints": 0}
-    root_seen = False
     stack: list[str] = []
     tracks_seen = 0
     point_t: float | None = None
@@ -35,12 +34,8 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
     first_t: float | None = None  # of any trackpoint, with or without HR: the start
     try:
         with open(path, "rb") as fh:
-            for event, elem, name in iter_xml(path, fh):
+            for event, elem, name in iter_xml(path, fh, "TrainingCenterDatabase"):
                 if event == "start":
-                    if not root_seen:
-                        root_seen = True
-                        if name != "TrainingCenterDatabase":
-                            fail(path, f"root element is {name!r}, not TrainingCenterDatabase")
                     stack.append(name)
                     if name == "Activity":
                         meta["activities"] += 1
@@ -92,6 +87,6 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
     except XmlSyntaxError as e:
         truncated(e, len(builder), warns)
     meta["timer_time_s"] = float(sum(laps)) if laps else None
-    return finish_track(path, "tcx", builder, root_seen=root_seen, bad_time=bad_time,
+    return finish_track(path, "tcx", builder, bad_time=bad_time,
                         bad_hr=bad_hr, time_tag="Time", sports=sports, warns=warns, meta=meta,
                         first_t=first_t, max_gap_s=max_gap_s)
