@@ -508,13 +508,14 @@ def _resolve(p: Profile) -> Thresholds | None:
 
 
 def _threshold_message(p: Profile, where: str, e: HrzoneError) -> str:
-    given = ", ".join(f"{k} = {_show(getattr(p, k))}" for k in THRESHOLD_KEYS
+    given = ", ".join(f"{k} = {show_value(getattr(p, k))}" for k in THRESHOLD_KEYS
                       if getattr(p, k) not in (None, False))
     words = re.sub(r"--[a-z]+\b", lambda m: _OPTION_KEYS.get(m.group(0), m.group(0)), str(e))
     return f"{where}: thresholds ({given or 'no threshold keys'}): {words}"
 
 
-def _show(v: Any) -> str:
+def show_value(v: Any) -> str:
+    """A profile value as the user types it: 54 (not 54.0), true/false, text as is."""
     return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
 
 

@@ -17,6 +17,7 @@ from hrzone.profile import (
     profile_thresholds,
     read_profile,
     set_values,
+    show_value,
 )
 from hrzone.zones import Thresholds
 
@@ -30,14 +31,6 @@ def _cue_names() -> str:
 _KEY_HELP = "\n".join(f"  {k}: {v.allowed}" for k, v in KEYS.items()) + "\n" + "\n".join(
     f"  progression.{k}: {v.allowed}" for k, v in PROGRESSION_KEYS.items()) + (
     f"\n  cues.<name>: a cue setting ({_cue_names()}; see docs/cues.md)")
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 def _thresholds(prof: Profile) -> tuple[Thresholds | None, str | None]:
@@ -76,14 +69,14 @@ def show(as_json: bool) -> None:
         v = getattr(prof, k)
         if v is None:
             continue
-        click.echo(f"{k} = {_fmt(v)}")
+        click.echo(f"{k} = {show_value(v)}")
     click.echo(f"timezone in use = {prof.to_json()['timezone_effective']}")
     if prof.progression:
         p = prof.progression
         click.echo(f"progression = {p.start} min from {p.from_date}, +{p.increase} a week, "
                    f"up to {p.target}")
     for k, v in prof.cues.items():
-        click.echo(f"cues.{k} = {_fmt(v)}")
+        click.echo(f"cues.{k} = {show_value(v)}")
     if thr is not None:
         click.echo(f"thresholds: moderate from {thr.moderate_bpm:g} bpm, high from "
                    f"{thr.high_bpm:g} bpm ({thr.method})"
