@@ -23,6 +23,10 @@ class ThresholdError(HrzoneError):
     """Intensity thresholds or the values they are computed from are impossible."""
 
 
+class ThresholdsIncomplete(ThresholdError):
+    """Thresholds cannot be computed yet: a value they need is missing (nothing contradicts)."""
+
+
 class ProfileError(HrzoneError):
     """The user profile or a firmware profile has a bad key or value."""
 

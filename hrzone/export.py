@@ -147,12 +147,12 @@ def csv_text(track: Track) -> str:
 
 
 def write_tcx(track: Track, path: str | os.PathLike[str]) -> Path:
-    """Write the track as a TCX file (0o600)."""
+    """Write the track as a TCX file (0o600, temp file renamed over `path`: paths.write_private)."""
     return write_private(path, tcx_text(track))
 
 
 def write_csv(track: Track, path: str | os.PathLike[str]) -> Path:
-    """Write the track as a CSV file (0o600)."""
+    """Write the track as a CSV file (0o600, temp file renamed over `path`: paths.write_private)."""
     return write_private(path, csv_text(track))
 
 

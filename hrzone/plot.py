@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from hrzone.errors import HrzoneError
+from hrzone.paths import PrivateOutput
 from hrzone.signal.pipeline import Output
 from hrzone.zones import Thresholds
 
@@ -41,15 +42,11 @@ def _figure(size_px: tuple[int, int]) -> Figure:
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write the PNG with mode 0o600 (heart-rate data is health data)."""
-    p = Path(path)
-    try:
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=DPI)
-    except OSError as e:
-        raise HrzoneError(f"{p}: cannot write the plot: {e.strerror}") from None
-    return p
+    """Write the PNG through paths.PrivateOutput: mode 0o600, renamed into place (heart-rate
+    data is health data; an existing file or symlink at `path` is replaced, not written through)."""
+    with PrivateOutput(path, binary=True) as out:
+        fig.savefig(out.file, format="png", dpi=DPI)
+    return out.path
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

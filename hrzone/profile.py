@@ -20,16 +20,29 @@ Example ``profile.toml``::
     [cues]                    # passed through to the cue helper's CuePrefs
     voice = "en"
 
-Every classifying command reads it; command-line options override it for one run. A bad value is
-a ProfileError naming the key and what is allowed. Writes are atomic (temp file + os.replace,
-mode 0o600), so the file is never half-written.
+Every classifying command reads it; command-line options override it for one run.
+
+Validation is one pass, ``check``, which builds the objects the commands use (each key's type and
+range, ``resolve_thresholds`` for the threshold keys together, ``CuePrefs.from_json`` for [cues])
+and lists every problem, each a one-line message naming the file and the key:
+
+- ``profile set`` refuses a change that adds a problem (the file is left as it was); keys can be
+  set one at a time, so thresholds that are merely incomplete (method bpm without high_bpm yet)
+  are saved with a note, while a pair that contradicts (moderate_bpm above high_bpm) is refused.
+- ``read_profile`` never fails on content: ``profile show`` lists the problems of a hand-edited
+  file. A command stops only when it needs a broken part (``Profile.require``, called by
+  ``tz()``, ``goal_for_week()``, ``profile_thresholds()``, ``profile_cue_prefs()``); unknown keys
+  and unreadable files stop every command that reads the profile.
+
+Writes are atomic (temp file + os.replace, mode 0o600), so the file is never half-written.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -38,7 +51,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
-from hrzone.errors import HrzoneError, ProfileError
+from hrzone.errors import HrzoneError, ProfileError, ThresholdError, ThresholdsIncomplete
 from hrzone.paths import profile_path, write_private
 from hrzone.zones import METHODS, Thresholds, resolve_thresholds
 
@@ -77,6 +90,21 @@ PROGRESSION_KEYS: dict[str, Key] = {
     "from": Key("date", "the date the progression starts, YYYY-MM-DD"),
 }
 TABLES = ("progression", "cues")
+THRESHOLD_KEYS = ("age", "rest_hr", "max_hr", "beta_blocker", "method", "moderate_bpm", "high_bpm",
+                  "ceiling_bpm")
+# The command-line options the threshold models name in their errors, as profile keys.
+_OPTION_KEYS = {"--method": "method", "--age": "age", "--rest": "rest_hr", "--max": "max_hr",
+                "--moderate": "moderate_bpm", "--high": "high_bpm", "--ceiling": "ceiling_bpm"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a profile: `key` is the key ("age", "progression", "cues"), "thresholds"
+    for threshold keys that contradict each other, or "" for the whole file; `message` is the
+    one-line error, naming the file and the key."""
+
+    key: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +136,29 @@ class Profile:
     cues: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()  # bad keys hold their default above; see require()
+
+    def require(self, *keys: str) -> None:
+        """Raise ProfileError (the problem's own message) if one of `keys` ("thresholds" for the
+        threshold keys together) has a problem, or the file has one that concerns every part (an
+        unknown key, unreadable TOML). Commands thus stop only when they need what is broken."""
+        for pr in self.problems:
+            top = pr.key.split(".", 1)[0]
+            if top in keys or top not in _PARTS:
+                raise ProfileError(pr.message)
 
     @property
     def week_start_day(self) -> int:
         """Week start as a Python weekday number (Monday 0 ... Sunday 6)."""
+        self.require("week_start")
         return WEEKDAYS.index(self.week_start)
 
     def tz(self) -> tzinfo:
         """The user's time zone: the profile's, else the system's."""
+        self.require("timezone")
+        return self._tz()
+
+    def _tz(self) -> tzinfo:
         return ZoneInfo(self.timezone) if self.timezone else system_timezone()
 
     def goal_for_week(self, week_start: date) -> int:
@@ -123,6 +166,7 @@ class Profile:
 
         Weeks before the progression's first week keep the plain weekly goal.
         """
+        self.require("weekly_goal", "progression", "week_start")
         p = self.progression
         if p is None:
             return self.weekly_goal
@@ -137,13 +181,17 @@ class Profile:
     def to_json(self) -> dict[str, Any]:
         """Every key with its effective value (defaults filled in), for `profile show --json`."""
         d: dict[str, Any] = {k: getattr(self, k) for k in KEYS}
-        d["timezone_effective"] = _tz_name(self.tz())
+        d["timezone_effective"] = _tz_name(self._tz())
         d["progression"] = None if self.progression is None else {
             "start": self.progression.start, "increase": self.progression.increase,
             "target": self.progression.target, "from": self.progression.from_date.isoformat()}
         d["cues"] = dict(self.cues)
         d["path"] = None if self.path is None else str(self.path)
+        d["problems"] = [{"key": pr.key, "message": pr.message} for pr in self.problems]
         return d
+
+
+_PARTS = frozenset([*KEYS, *TABLES, "thresholds"])
 
 
 def system_timezone() -> tzinfo:
@@ -232,33 +280,74 @@ def _parse_text(where: str, key: str, spec: Key, text: str) -> Any:
     return t
 
 
-def from_dict(raw: dict[str, Any], where: str = "profile") -> Profile:
-    """Validate a parsed TOML document into a Profile; raise ProfileError naming the bad key."""
+def check(raw: Mapping[str, Any], where: str = "profile") -> Profile:
+    """Validate a parsed TOML document: a Profile holding every valid value (a bad one keeps its
+    default) and listing every problem in `problems`. Never raises for the content.
+
+    Beyond each key's own type and range, the threshold keys must give thresholds together
+    (zones.resolve_thresholds; merely incomplete is not a problem, so keys can be set one at a
+    time) and [cues] must give CuePrefs (CuePrefs.from_json), the objects the commands build.
+    """
     values: dict[str, Any] = {}
+    problems: list[Problem] = []
     for key, value in raw.items():
-        if key in KEYS:
-            values[key] = _check(where, key, KEYS[key], value)
-        elif key == "cues":
-            values["cues"] = _check_cues(where, value)
-        elif key == "progression":
-            values["progression"] = _check_progression(where, value, raw.get("weekly_goal"))
-        else:
-            raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
-                               f"{', '.join([*KEYS, *TABLES])})")
-    # Cross-key consistency (method bpm needs both thresholds, ...) is checked by
-    # profile_thresholds, so keys can be set one at a time.
-    return Profile(**values, raw=dict(raw))
+        try:
+            if key in KEYS:
+                values[key] = _check(where, key, KEYS[key], value)
+            elif key == "cues":
+                values["cues"] = _check_cues(where, value)
+            elif key == "progression":
+                values["progression"] = _check_progression(where, value, raw.get("weekly_goal"))
+            else:
+                raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
+                                   f"{', '.join([*KEYS, *TABLES])})")
+        except ProfileError as e:
+            problems.append(Problem(str(key), str(e)))
+    prof = Profile(**values, raw=dict(raw), problems=tuple(problems))
+    if not any(pr.key in THRESHOLD_KEYS for pr in problems):
+        try:
+            _resolve(prof)
+        except ThresholdsIncomplete:
+            pass  # said when a command needs them (profile_thresholds) and as a note on `set`
+        except ThresholdError as e:
+            problems.append(Problem("thresholds", _threshold_message(prof, where, e)))
+    if "cues" in values:
+        # Each setting alone first, so every bad one is listed; then the table as a whole.
+        bad = []
+        for k, v in values["cues"].items():
+            try:
+                _cue_prefs({k: v}, where)
+            except HrzoneError as e:
+                bad.append(Problem(f"cues.{k}", str(e)))
+        if not bad:
+            try:
+                _cue_prefs(values["cues"], where)
+            except HrzoneError as e:
+                bad.append(Problem("cues", str(e)))
+        problems += bad
+    return replace(prof, problems=tuple(problems))
+
+
+def from_dict(raw: Mapping[str, Any], where: str = "profile") -> Profile:
+    """Validate a parsed TOML document into a Profile; raise ProfileError for its first problem."""
+    prof = check(raw, where)
+    if prof.problems:
+        raise ProfileError(prof.problems[0].message)
+    return prof
 
 
 def _check_cues(where: str, value: Any) -> dict[str, Any]:
-    # Cue preferences belong to the cue helper (CuePrefs); here only the shape is checked.
+    # Each cue setting is checked by the cue engine's own CuePrefs.from_json (in check).
     if not isinstance(value, dict):
         raise ProfileError(f"{where}: cues must be a table ([cues] with key = value lines)")
-    for k, v in value.items():
-        if isinstance(v, (dict, list, date, datetime)):
-            raise ProfileError(f"{where}: cues.{k} = {v!r} is not allowed "
-                               "(use a string, number or true/false)")
     return dict(value)
+
+
+def _cue_prefs(cues: Mapping[str, Any], where: str) -> Any:
+    """hrzone.cues.CuePrefs from a [cues] table (its own validation; ProfileError naming `where`)."""
+    from hrzone.cues import CuePrefs
+
+    return CuePrefs.from_json(cues, where=f"{where}: cues")
 
 
 def _check_progression(where: str, value: Any, weekly_goal: Any) -> Progression:
@@ -278,8 +367,9 @@ def _check_progression(where: str, value: Any, weekly_goal: Any) -> Progression:
     return Progression(v["start"], v.get("increase", 10), v.get("target", goal), v["from"])
 
 
-def load_profile(path: Path | None = None) -> Profile:
-    """Read and validate the user profile; a missing file gives the defaults."""
+def read_profile(path: Path | None = None) -> Profile:
+    """Read the user profile without failing on its content: a missing file gives the defaults,
+    an unreadable one the defaults with one problem (key ""); see check() for the rest."""
     p = path or profile_path()
     try:
         with open(p, "rb") as f:
@@ -287,10 +377,20 @@ def load_profile(path: Path | None = None) -> Profile:
     except FileNotFoundError:
         return Profile(path=p)
     except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"{p}: not valid TOML ({e})") from None
+        return Profile(path=p, problems=(Problem("", f"{p}: not valid TOML ({e})"),))
     except OSError as e:
-        raise ProfileError(f"{p}: cannot read: {e.strerror}") from None
-    return _with_path(from_dict(raw, str(p)), p)
+        return Profile(path=p, problems=(Problem("", f"{p}: cannot read: {e.strerror}"),))
+    return _with_path(check(raw, str(p)), p)
+
+
+def load_profile(path: Path | None = None) -> Profile:
+    """Read the user profile for a command: ProfileError when the file cannot be read at all;
+    a bad key is raised later, by the part that needs it (Profile.require)."""
+    prof = read_profile(path)
+    for pr in prof.problems:
+        if not pr.key:
+            raise ProfileError(pr.message)
+    return prof
 
 
 def _with_path(prof: Profile, p: Path) -> Profile:
@@ -298,43 +398,73 @@ def _with_path(prof: Profile, p: Path) -> Profile:
 
 
 def save_raw(raw: dict[str, Any], path: Path | None = None) -> Profile:
-    """Validate `raw` and write it atomically (temp file + os.replace, mode 0o600)."""
+    """Validate `raw` and write it atomically (temp file + os.replace, mode 0o600).
+
+    Refused with ProfileError, the file unchanged, when `raw` has a problem the file on disk
+    does not already have (so one of two hand-made mistakes can be fixed at a time).
+    """
     p = path or profile_path()
-    prof = from_dict(raw, str(p))
-    write_private(p, tomli_w.dumps(raw))
-    return _with_path(prof, p)
+    prof = _with_path(check(raw, str(p)), p)
+    before = {pr.message for pr in read_profile(p).problems}
+    for pr in prof.problems:
+        if pr.message not in before:
+            hint = "; threshold keys can be set together" if pr.key == "thresholds" else ""
+            raise ProfileError(pr.message + hint)
+    try:
+        text = tomli_w.dumps(raw)
+    except (TypeError, ValueError) as e:
+        raise ProfileError(f"{p}: cannot be written as TOML ({e})") from None
+    write_private(p, text, error=ProfileError)
+    return prof
 
 
 def set_value(key: str, text: str, path: Path | None = None,
               today: Callable[[], date] = date.today) -> Profile:
     """Set one key (dotted for tables: progression.start, cues.voice) from text; save atomically.
 
-    The value "none" (or an empty string) removes the key (or a whole table). Setting the first progression key
-    fills in progression.from with today's date.
+    The value "none" (or an empty string) removes the key (or a whole table), an unknown key
+    included. Setting the first progression key fills in progression.from with today's date.
+    Raises ProfileError naming the key, the file unchanged, when the result has a new problem.
     """
+    return set_values([(key, text)], path, today)
+
+
+def set_values(pairs: Iterable[tuple[str, str]], path: Path | None = None,
+               today: Callable[[], date] = date.today) -> Profile:
+    """Set several keys at once (validated together, one write): `moderate_bpm 150 high_bpm 170`
+    moves both thresholds past each other, which one at a time would refuse."""
     p = path or profile_path()
     raw = dict(load_profile(p).raw)
-    where = str(p)
+    for key, text in pairs:
+        raw = _apply(raw, key, text, str(p), today)
+    return save_raw(raw, p)
+
+
+def _apply(raw: dict[str, Any], key: str, text: str, where: str,
+           today: Callable[[], date]) -> dict[str, Any]:
+    """`raw` with `key` set from the command-line `text` (typed, not yet validated as a whole)."""
+    raw = dict(raw)
     remove = text.strip().lower() in ("", "none", "null")
     head, _, sub = key.partition(".")
-    if not sub and key in TABLES and remove:
+    if remove and (key in raw or key in TABLES):  # unknown keys too (hand-made typos)
         raw.pop(key, None)
     elif not sub:
         if key not in KEYS:
             hint = f" (a table: use {key}.<name>)" if key in TABLES else ""
             raise ProfileError(f"{where}: unknown key {key!r}{hint} (allowed: "
                                f"{', '.join([*KEYS, *(t + '.<name>' for t in TABLES)])})")
-        if remove:
-            raw.pop(key, None)
-        else:
+        if not remove:
             raw[key] = _parse_text(where, key, KEYS[key], text)
+    elif head in TABLES and not isinstance(raw.get(head, {}), dict):
+        raise ProfileError(f"{where}: {head} is not a table in the file; "
+                           f"remove it first (hrzone profile set {head} none)")
     elif head == "progression":
-        if sub not in PROGRESSION_KEYS:
-            raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
-                               f"{', '.join('progression.' + k for k in PROGRESSION_KEYS)})")
         table = dict(raw.get("progression") or {})
         if remove:
             table.pop(sub, None)
+        elif sub not in PROGRESSION_KEYS:
+            raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
+                               f"{', '.join('progression.' + k for k in PROGRESSION_KEYS)})")
         else:
             table[sub] = _parse_text(where, key, PROGRESSION_KEYS[sub], text)
             table.setdefault("from", today())
@@ -353,7 +483,7 @@ def set_value(key: str, text: str, path: Path | None = None,
             raw.pop("cues")
     else:
         raise ProfileError(f"{where}: unknown table in key {key!r} (allowed: {', '.join(TABLES)})")
-    return save_raw(raw, p)
+    return raw
 
 
 def _loose_value(text: str) -> Any:
@@ -365,25 +495,41 @@ def _loose_value(text: str) -> Any:
     return v if isinstance(v, (str, int, float, bool)) else text
 
 
+def _resolve(p: Profile) -> Thresholds | None:
+    """Thresholds from the profile's keys (zones.resolve_thresholds), None when it has none."""
+    if all(v is None for v in (p.method, p.age, p.rest_hr, p.max_hr, p.moderate_bpm, p.high_bpm)):
+        if p.ceiling_bpm is not None:
+            raise ThresholdsIncomplete("ceiling_bpm needs thresholds too (set age, rest_hr, "
+                                       "max_hr, or method bpm with moderate_bpm and high_bpm)")
+        return None
+    return resolve_thresholds(p.method, age=p.age, rest=p.rest_hr, max_hr=p.max_hr,
+                              moderate=p.moderate_bpm, high=p.high_bpm, ceiling=p.ceiling_bpm,
+                              beta_blocker=p.beta_blocker)
+
+
+def _threshold_message(p: Profile, where: str, e: HrzoneError) -> str:
+    given = ", ".join(f"{k} = {show_value(getattr(p, k))}" for k in THRESHOLD_KEYS
+                      if getattr(p, k) not in (None, False))
+    words = re.sub(r"--[a-z]+\b", lambda m: _OPTION_KEYS.get(m.group(0), m.group(0)), str(e))
+    return f"{where}: thresholds ({given or 'no threshold keys'}): {words}"
+
+
+def show_value(v: Any) -> str:
+    """A profile value as the user types it: 54 (not 54.0), true/false, text as is."""
+    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+
+
 def profile_thresholds(profile: Profile) -> Thresholds | None:
     """Thresholds from the profile, or None when it holds nothing to compute them from.
 
-    Raises ProfileError (naming the profile file) when the values cannot give thresholds.
+    Raises ProfileError (naming the profile file and the keys) when a threshold key is bad, or
+    the values cannot give thresholds (contradictory, or incomplete: method bpm without high_bpm).
     """
-    p = profile
-    if all(v is None for v in (p.method, p.age, p.rest_hr, p.max_hr, p.moderate_bpm, p.high_bpm)):
-        if p.ceiling_bpm is not None:
-            raise ProfileError(f"{p.path or 'profile'}: ceiling_bpm needs thresholds too "
-                               "(set age, rest_hr, max_hr, or method bpm with moderate_bpm/high_bpm)")
-        return None
+    profile.require(*THRESHOLD_KEYS, "thresholds")
     try:
-        return resolve_thresholds(p.method, age=p.age, rest=p.rest_hr, max_hr=p.max_hr,
-                                  moderate=p.moderate_bpm, high=p.high_bpm, ceiling=p.ceiling_bpm,
-                                  beta_blocker=p.beta_blocker)
-    except HrzoneError as e:
-        raise ProfileError(f"{p.path or 'profile'}: thresholds: {e} "
-                           "(profile keys: age, rest_hr, max_hr, method, moderate_bpm, high_bpm, "
-                           "ceiling_bpm)") from None
+        return _resolve(profile)
+    except ThresholdError as e:
+        raise ProfileError(_threshold_message(profile, str(profile.path or "profile"), e)) from None
 
 
 def profile_cue_prefs(profile: Profile, on: date | None = None) -> Any:
@@ -392,9 +538,8 @@ def profile_cue_prefs(profile: Profile, on: date | None = None) -> Any:
     weekly_goal_min defaults to the goal of the week holding `on` (today in the user's time
     zone), goal progression included, unless [cues] sets it explicitly.
     """
-    from hrzone.cues import CuePrefs
-
+    profile.require("cues")
     day = on or datetime.now(profile.tz()).date()
     week = day - timedelta(days=(day.weekday() - profile.week_start_day) % 7)
     obj = {"weekly_goal_min": profile.goal_for_week(week), **profile.cues}
-    return CuePrefs.from_json(obj, where=f"{profile.path or 'profile'} [cues]")
+    return _cue_prefs(obj, str(profile.path or "profile"))

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from hrzone import __version__
 from hrzone.errors import RecordingFormatError
+from hrzone.paths import create_private
 
 FORMAT_NAME = "hrzone-recording"
 FORMAT_VERSION = "1.0"
@@ -85,7 +86,7 @@ class RecordingWriter:
         self.path = Path(path)
         self._fsync = fsync
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+            fd = create_private(self.path, append=True)
         except FileExistsError:
             raise RecordingFormatError(f"{self.path}: already exists; not overwriting a recording")
         except OSError as e:

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from hrzone.errors import StoreError
-from hrzone.paths import history_path
+from hrzone.paths import create_private, history_path
 from hrzone.profile import Profile
 from hrzone.week import (
     DayCredit,
@@ -115,8 +115,10 @@ def open_db(path: Path | None = None) -> sqlite3.Connection:
     p = Path(path) if path is not None else history_path()
     try:
         if not p.exists():
-            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
-            os.close(fd)
+            try:  # 0o600 whatever the umask; SQLite gives its -wal/-shm files the same mode
+                os.close(create_private(p))
+            except FileExistsError:
+                pass  # another hrzone created it a moment ago
         db = _connect_and_migrate(p)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{p}: cannot open the session history: {e}") from None

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hrzone.errors import ThresholdError
+from hrzone.errors import ThresholdError, ThresholdsIncomplete
 
 LOW, MODERATE, HIGH = 0, 1, 2
 INVALID = -1
@@ -111,7 +111,7 @@ def resolve_thresholds(
         elif age is not None or max_hr is not None:
             method = "hrmax"
         else:
-            raise ThresholdError(
+            raise ThresholdsIncomplete(
                 "no thresholds: give --age (and --rest), --max, or --moderate and --high in bpm")
     if method not in METHODS:
         raise ThresholdError(f"--method {method!r} is unknown (use one of {', '.join(METHODS)})")
@@ -119,7 +119,7 @@ def resolve_thresholds(
         _check_range("--ceiling", ceiling, *PLAUSIBLE_BPM, "bpm")
     if method == "bpm":
         if moderate is None or high is None:
-            raise ThresholdError("--method bpm needs both --moderate and --high (in bpm)")
+            raise ThresholdsIncomplete("--method bpm needs both --moderate and --high (in bpm)")
         return validate(Thresholds("bpm", float(moderate), float(high), ceiling, rest, max_hr))
     if moderate is not None or high is not None:
         raise ThresholdError(f"--moderate/--high are absolute bpm; they go with --method bpm, not {method}")
@@ -130,13 +130,13 @@ def resolve_thresholds(
         hrmax = estimate_max_hr(age, beta_blocker)
         source = "beta-blocker" if beta_blocker else "tanaka"
     else:
-        raise ThresholdError(f"--method {method} needs --max or --age to know your maximum heart rate")
+        raise ThresholdsIncomplete(f"--method {method} needs --max or --age to know your maximum heart rate")
     f_mod, f_high = fractions or DEFAULT_FRACTIONS[method]
     if not 0 < f_mod < f_high < 1:
         raise ThresholdError(f"intensity fractions {f_mod:g}/{f_high:g} must satisfy 0 < moderate < high < 1")
     if method == "hrr":
         if rest is None:
-            raise ThresholdError("--method hrr needs --rest (resting heart rate in bpm)")
+            raise ThresholdsIncomplete("--method hrr needs --rest (resting heart rate in bpm)")
         _check_range("--rest", rest, 25, 120, "bpm")
         if rest >= hrmax:
             raise ThresholdError(f"--rest {rest:g} bpm must be below the maximum heart rate ({hrmax:g} bpm)")

@@ -16,11 +16,15 @@ from hrzone.errors import ProfileError
 from hrzone.profile import (
     DEFAULT_GOAL_MIN,
     KEYS,
+    check,
     from_dict,
     load_profile,
+    profile_cue_prefs,
     profile_thresholds,
+    read_profile,
     save_raw,
     set_value,
+    set_values,
 )
 
 
@@ -59,12 +63,12 @@ def test_set_round_trips_and_is_private() -> None:
     set_value("week_start", "Sunday")
     set_value("timezone", "Europe/Berlin")
     set_value("cues.voice", "en")
-    set_value("cues.volume", "0.8")
+    set_value("cues.min_gap_s", "45")
     prof = load_profile()
     assert (prof.age, prof.rest_hr, prof.beta_blocker) == (54.0, 62.0, True)
     assert prof.week_start == "sunday" and prof.week_start_day == 6
     assert str(prof.tz()) == "Europe/Berlin"
-    assert prof.cues == {"voice": "en", "volume": 0.8}
+    assert prof.cues == {"voice": "en", "min_gap_s": 45}
     assert _mode(paths.profile_path()) == 0o600
     t = profile_thresholds(prof)
     assert t is not None and t.method == "hrr" and t.max_source == "beta-blocker"
@@ -87,6 +91,12 @@ def test_set_round_trips_and_is_private() -> None:
     ("progression.speed", "3", "unknown key 'progression.speed'"),
     ("progression.from", "yesterday", "YYYY-MM-DD"),
     ("progression", "3", "a table"),
+    ("age", "-3", "age = -3.0 is not allowed"),
+    ("rest_hr", "500", "rest_hr = 500.0 is not allowed"),
+    ("cues.volume", "loud", "cues: unknown cue setting 'volume'"),
+    ("cues.settle_s", "soon", "settle_s = 'soon' is out of range"),
+    ("cues.milestones", "3", "cues.milestones: expected true or false"),
+    ("cues.voice", "klingon", "cue language 'klingon'"),
 ])
 def test_bad_values_name_the_key_and_what_is_allowed(key: str, value: str, needle: str) -> None:
     set_value("weekly_goal", "120")
@@ -100,26 +110,94 @@ def test_bad_values_name_the_key_and_what_is_allowed(key: str, value: str, needl
 def test_hand_edited_file_errors(hrzone_home: Path) -> None:
     p = paths.profile_path()
     p.write_text("age = 54\nweekly_goal = \"lots\"\n")
+    prof = load_profile()  # a bad key stops only what needs it
+    assert profile_thresholds(prof) is not None
     with pytest.raises(ProfileError, match=r"profile\.toml: weekly_goal = 'lots' is not allowed"):
-        load_profile()
+        prof.goal_for_week(date(2026, 11, 16))
     p.write_text("age = [1, 2\n")
     with pytest.raises(ProfileError, match="not valid TOML"):
         load_profile()
+    assert [pr.key for pr in read_profile().problems] == [""]
     p.write_text("method = \"bpm\"\nmoderate_bpm = 110\n")
-    with pytest.raises(ProfileError, match="thresholds: .*needs both"):
+    with pytest.raises(ProfileError, match=r"thresholds \(method = bpm, moderate_bpm = 110\): "
+                                           "method bpm needs both moderate_bpm and high_bpm"):
         profile_thresholds(load_profile())
     p.write_text("[cues]\nvoice = { lang = \"en\" }\n")
-    with pytest.raises(ProfileError, match="cues.voice"):
-        load_profile()
+    (pr,) = load_profile().problems
+    assert pr.key == "cues.voice" and "cues.language: expected a string" in pr.message
+    with pytest.raises(ProfileError, match="cues.language"):
+        profile_cue_prefs(load_profile())
+
+
+def test_every_problem_of_a_hand_edited_file_is_listed(hrzone_home: Path) -> None:
+    p = paths.profile_path()
+    p.write_text('method = "bpm"\nmoderate_bpm = 150\nhigh_bpm = 120\nweek_start = "funday"\n'
+                 'timezone = "Mars/Olympus"\n[cues]\nvolume = "loud"\nmilestones = 3\n')
+    prof = read_profile()
+    assert [pr.key for pr in prof.problems] == ["week_start", "timezone", "thresholds",
+                                                "cues.volume", "cues.milestones"]
+    assert all(pr.message.startswith(f"{p}: ") and "\n" not in pr.message for pr in prof.problems)
+    assert "moderate_bpm = 150, high_bpm = 120" in prof.problems[2].message
+    with pytest.raises(ProfileError, match="must be below high"):
+        profile_thresholds(prof)
+    with pytest.raises(ProfileError, match="week_start = 'funday'"):
+        prof.week_start_day
+    with pytest.raises(ProfileError, match="timezone = 'Mars/Olympus'"):
+        prof.tz()
+    with pytest.raises(ProfileError, match="'volume'"):
+        profile_cue_prefs(prof)
+    # An unknown key concerns every part (a typo such as rest_bpm would change thresholds).
+    p.write_text("age = 54\nrest_bpm = 60\n")
+    prof = load_profile()
+    for use in (lambda: profile_thresholds(prof), prof.tz, lambda: prof.week_start_day):
+        with pytest.raises(ProfileError, match="unknown key 'rest_bpm'"):
+            use()
+
+
+def test_contradicting_thresholds_are_refused_incomplete_ones_saved() -> None:
+    set_value("method", "bpm")
+    set_value("moderate_bpm", "150")  # incomplete (no high_bpm yet): saved
+    with pytest.raises(ProfileError, match="method bpm needs both"):
+        profile_thresholds(load_profile())
+    before = paths.profile_path().read_bytes()
+    with pytest.raises(ProfileError, match=r"high_bpm = 120\): moderate threshold \(150 bpm\) must "
+                                           r"be below high \(120 bpm\)"):
+        set_value("high_bpm", "120")
+    assert paths.profile_path().read_bytes() == before
+    set_value("high_bpm", "170")
+    with pytest.raises(ProfileError, match="moderate_bpm = 180.*must be below high"):
+        set_value("moderate_bpm", "180")
+    prof = set_values([("moderate_bpm", "180"), ("high_bpm", "190")])  # together: fine
+    t = profile_thresholds(prof)
+    assert t is not None and (t.moderate_bpm, t.high_bpm) == (180, 190)
+    with pytest.raises(ProfileError, match="ceiling_bpm = 170.*must be above the moderate"):
+        set_value("ceiling_bpm", "170")
+    with pytest.raises(ProfileError, match="moderate_bpm/high_bpm are absolute bpm; they go "
+                                           "with method bpm, not hrr"):
+        set_value("method", "hrr")
+
+
+def test_a_hand_made_problem_can_be_fixed_one_at_a_time() -> None:
+    p = paths.profile_path()
+    p.write_text('age = 54\nweekly_goal = "lots"\ncolour = "red"\n')
+    set_value("rest_hr", "60")  # unrelated: saved, the old problems stay (not made worse)
+    assert [pr.key for pr in read_profile().problems] == ["weekly_goal", "colour"]
+    with pytest.raises(ProfileError, match="rest_hr = 5.0"):
+        set_value("rest_hr", "5")
+    set_value("colour", "none")  # an unknown key can be removed
+    set_value("weekly_goal", "120")
+    prof = load_profile()
+    assert prof.problems == () and prof.weekly_goal == 120 and prof.rest_hr == 60
 
 
 def test_impossible_thresholds_are_a_profile_error() -> None:
     save_raw({"method": "hrr", "age": 54})
-    with pytest.raises(ProfileError, match=r"thresholds: .*--rest"):
+    with pytest.raises(ProfileError, match=r"thresholds \(age = 54, method = hrr\): method hrr "
+                                           r"needs rest_hr"):
         profile_thresholds(load_profile())
-    save_raw({"method": "bpm", "moderate_bpm": 120, "high_bpm": 110})
     with pytest.raises(ProfileError, match="must be below high"):
-        profile_thresholds(load_profile())
+        save_raw({"method": "bpm", "moderate_bpm": 120, "high_bpm": 110})
+    assert load_profile().raw == {"method": "hrr", "age": 54}
 
 
 def test_write_is_atomic(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,7 +208,7 @@ def test_write_is_atomic(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(ProfileError, match="profile.toml: cannot write: No space left on device"):
         set_value("age", "60")
     assert paths.profile_path().read_bytes() == before
     assert [p.name for p in paths.config_dir().iterdir()] == ["profile.toml"]  # no temp left
@@ -169,16 +247,15 @@ def test_to_json_has_every_key() -> None:
 
 
 def test_cue_prefs_from_profile() -> None:
-    pytest.importorskip("hrzone.cues")
-    from hrzone.profile import profile_cue_prefs
-
     set_value("cues.voice", "en")
     set_value("cues.milestones", "false")
     set_value("weekly_goal", "120")
     prefs = profile_cue_prefs(load_profile(), on=date(2026, 11, 20))
     assert prefs.milestones is False and prefs.weekly_goal_min == 120
-    set_value("cues.shout", "true")
     with pytest.raises(ProfileError, match="unknown cue setting 'shout'"):
+        set_value("cues.shout", "true")
+    paths.profile_path().write_text("[cues]\nshout = true\n")  # by hand
+    with pytest.raises(ProfileError, match=r"profile\.toml: cues: unknown cue setting 'shout'"):
         profile_cue_prefs(load_profile())
 
 
@@ -198,6 +275,7 @@ def test_any_document_gives_a_profile_or_a_profile_error(raw: dict) -> None:
         prof = from_dict(raw, "fuzz.toml")
     except ProfileError as e:
         assert str(e).startswith("fuzz.toml: ")
+        assert [pr.message for pr in check(raw, "fuzz.toml").problems][0] == str(e)
         return
     try:
         profile_thresholds(prof)
@@ -212,8 +290,9 @@ def test_any_command_line_value_is_saved_or_refused_cleanly(key: str, text: str)
     before = paths.profile_path().read_bytes() if paths.profile_path().exists() else None
     try:
         set_value(key, text)
-    except ProfileError:
+    except ProfileError as e:
+        assert "\n" not in str(e)
         after = paths.profile_path().read_bytes() if paths.profile_path().exists() else None
         assert after == before
     else:
-        load_profile()  # whatever was saved reads back
+        assert read_profile().problems == ()  # whatever was saved reads back without a problem

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from hrzone.audio.timeline import Timeline, render_timeline
 from hrzone.audio.voice import Notify, Voice, notice_stderr
 from hrzone.cues import SAFETY, Cue, CueEngine, CueInput, CuePrefs, EngineState
 from hrzone.errors import AudioError
+from hrzone.paths import PrivateOutput
 from hrzone.recording import Event, Header
 from hrzone.session import Sink
 from hrzone.signal import pipeline
@@ -32,15 +33,10 @@ from hrzone.signal.pipeline import Output
 from hrzone.zones import HIGH, MODERATE, CueEvent, Thresholds
 
 
-def open_private(path: str | os.PathLike[str]) -> IO[str]:
-    """Open a text file for writing, created (or truncated) readable by the user only."""
-    p = Path(path)
-    try:
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.chmod(p, 0o600)  # an existing file keeps its old mode otherwise
-    except OSError as e:
-        raise AudioError(f"{p}: cannot write the cue log: {e.strerror}") from None
-    return os.fdopen(fd, "w", encoding="utf-8")
+def open_private(path: str | os.PathLike[str]) -> PrivateOutput:
+    """Open a text output (the cue log): a 0o600 temporary file renamed over `path` at close()
+    (paths.PrivateOutput), so an existing file or symlink there is replaced, never written through."""
+    return PrivateOutput(path, error=AudioError)
 
 
 class CueSink(Sink):

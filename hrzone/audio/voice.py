@@ -8,6 +8,7 @@ only plays a file that is already on disk. The cache lives in the user cache fol
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -37,12 +38,7 @@ def notice_stderr(msg: str) -> None:
 
 def audio_cache_dir() -> Path:
     """The folder of cached cue audio (created 0o700)."""
-    d = paths.cache_dir() / "cues"
-    try:
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as e:
-        raise AudioError(f"{d}: cannot create the audio cache: {e.strerror}") from None
-    return d
+    return paths.private_dir(paths.cache_dir() / "cues", "the audio cache")
 
 
 class Voice:
@@ -83,6 +79,7 @@ class Voice:
             return out
         raw = out.with_name(out.stem + f".raw{time.monotonic_ns()}.wav")
         try:
+            os.close(paths.create_private(raw))  # the engine writes into it: 0o600 from the start
             self.engine.render(text, raw, self.language)
             clip = fade(normalise(trim_silence(read_wav(raw))))
             if clip.size == 0:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from scipy.io import wavfile
 from scipy.signal import resample_poly
 
 from hrzone.errors import AudioError
+from hrzone.paths import PrivateOutput
 
 RATE_HZ = 22050  # espeak-ng's native rate; every clip and timeline uses it
 
@@ -39,41 +39,20 @@ def read_wav(path: str | os.PathLike[str], rate_hz: int = RATE_HZ) -> np.ndarray
 
 def write_wav(path: str | os.PathLike[str], samples: np.ndarray, rate_hz: int = RATE_HZ) -> Path:
     """Write mono float samples as 16-bit PCM, atomically, with mode 0o600; return the path."""
-    p = Path(path)
-    pcm = (np.clip(np.asarray(samples, np.float32), -1.0, 1.0) * 32767.0).astype("<i2")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=p.parent)  # mode 0o600
-    except OSError as e:
-        raise AudioError(f"{p}: cannot write: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rate_hz)
-            w.writeframes(pcm.tobytes())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, p)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise AudioError(f"{p}: cannot write: {e.strerror}") from None
-    return p
+    with WavWriter(path, rate_hz) as w:
+        w.write(samples)
+    return w.path
 
 
 class WavWriter:
-    """Stream mono 16-bit PCM to a WAV file (mode 0o600), renamed into place on success."""
+    """Stream mono 16-bit PCM to a WAV file (mode 0o600), renamed into place on success
+    (paths.PrivateOutput: an existing file or symlink at the path is replaced, not followed)."""
 
     def __init__(self, path: str | os.PathLike[str], rate_hz: int = RATE_HZ):
         self.path = Path(path)
         self.frames = 0
-        try:
-            fd, self._tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=self.path.parent)
-        except OSError as e:
-            raise AudioError(f"{self.path}: cannot write: {e.strerror}") from None
-        self._f = os.fdopen(fd, "wb")
-        self._w = wave.open(self._f, "wb")
+        self._out = PrivateOutput(self.path, binary=True, error=AudioError)
+        self._w = wave.open(self._out.file, "wb")
         self._w.setnchannels(1)
         self._w.setsampwidth(2)
         self._w.setframerate(rate_hz)
@@ -99,15 +78,16 @@ class WavWriter:
     def __exit__(self, exc_type: object, *rest: object) -> None:
         try:
             self._w.close()  # patches the header's length fields
-            self._f.close()
-            if exc_type is None:
-                os.chmod(self._tmp, 0o600)
-                os.replace(self._tmp, self.path)
         except OSError as e:
+            self._out.discard()
             raise AudioError(f"{self.path}: cannot write: {e.strerror}") from None
-        finally:
-            if os.path.exists(self._tmp):
-                os.unlink(self._tmp)
+        except BaseException:
+            self._out.discard()
+            raise
+        if exc_type is None:
+            self._out.commit()
+        else:
+            self._out.discard()
 
 
 def trim_silence(x: np.ndarray, rate_hz: int = RATE_HZ, floor: float = 0.01,

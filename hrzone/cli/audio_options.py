@@ -45,15 +45,14 @@ def cue_prefs_from_profile(today: date | None = None) -> tuple[CuePrefs, int]:
     The weekly goal is the profile's goal for the current week (progression applied) unless
     the [cues] table sets weekly_goal_min itself.
     """
-    from hrzone.profile import load_profile
+    from hrzone.profile import load_profile, profile_cue_prefs
     from hrzone.store import day_totals, open_db
     from hrzone.week import week_credited_min, week_start_of
 
     prof = load_profile()
     today = today or datetime.now(prof.tz()).date()
     start = week_start_of(today, prof.week_start_day)
-    raw = {"weekly_goal_min": prof.goal_for_week(start), **dict(prof.cues)}
-    prefs = CuePrefs.from_json(raw, where="profile [cues]")
+    prefs = profile_cue_prefs(prof, on=today)
     db = open_db()
     try:
         before = week_credited_min(day_totals(db, first=start), start)

@@ -46,10 +46,8 @@ def _virtual_air(spec: str, speed: float) -> Any:
 
 
 def _default_record_path() -> Path:
-    from hrzone.paths import data_dir
-    d = data_dir() / "recordings"
-    d.mkdir(parents=True, exist_ok=True)
-    return d / f"live-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl"
+    from hrzone.paths import recordings_dir
+    return recordings_dir() / f"live-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl"
 
 
 def virtual_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -308,6 +306,4 @@ def _save_thresholds(th: Thresholds) -> None:
     prof = load_profile()
     raw = dict(prof.raw)
     raw.update(method="bpm", moderate_bpm=th.moderate_bpm, high_bpm=th.high_bpm)
-    if prof.path is not None:
-        prof.path.parent.mkdir(parents=True, exist_ok=True)
     save_raw(raw, prof.path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import click
 
 from hrzone.cli import cli
@@ -11,22 +13,37 @@ from hrzone.paths import profile_path
 from hrzone.profile import (
     KEYS,
     PROGRESSION_KEYS,
-    load_profile,
+    Profile,
     profile_thresholds,
-    set_value,
+    read_profile,
+    set_values,
+    show_value,
 )
+from hrzone.zones import Thresholds
+
+
+def _cue_names() -> str:
+    from hrzone.cues import CuePrefs
+
+    return ", ".join(["voice", *(f.name for f in fields(CuePrefs))])
+
 
 _KEY_HELP = "\n".join(f"  {k}: {v.allowed}" for k, v in KEYS.items()) + "\n" + "\n".join(
     f"  progression.{k}: {v.allowed}" for k, v in PROGRESSION_KEYS.items()) + (
-    "\n  cues.<name>: a cue preference (string, number or true/false)")
+    f"\n  cues.<name>: a cue setting ({_cue_names()}; see docs/cues.md)")
 
 
-def _fmt(v: object) -> str:
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
+def _thresholds(prof: Profile) -> tuple[Thresholds | None, str | None]:
+    """The profile's thresholds, or None and why not (incomplete or a problem)."""
+    try:
+        return profile_thresholds(prof), None
+    except HrzoneError as e:
+        return None, str(e)
+
+
+def _local(prof: Profile, message: str) -> str:
+    """A message without the profile path in front (`profile show` prints the path once)."""
+    return message.removeprefix(f"{prof.path}: ")
 
 
 @cli.group("profile")
@@ -37,12 +54,14 @@ def profile_group() -> None:
 @profile_group.command("show")
 @json_option
 def show(as_json: bool) -> None:
-    """Show every profile value (defaults filled in) and the thresholds it gives."""
-    prof = load_profile()
-    thr = profile_thresholds(prof)
+    """Show every profile value (defaults filled in), the thresholds it gives, and any problem
+    in the file (one line each, naming the key)."""
+    prof = read_profile()  # never fails on the content: this is where problems are shown
+    thr, why = _thresholds(prof)
     if as_json:
         d = prof.to_json()
         d["thresholds"] = None if thr is None else thr.to_json()
+        d["thresholds_note"] = why
         echo_json(d)
         return
     click.echo(f"# {prof.path}{'' if prof.path and prof.path.exists() else ' (not created yet)'}")
@@ -50,34 +69,52 @@ def show(as_json: bool) -> None:
         v = getattr(prof, k)
         if v is None:
             continue
-        click.echo(f"{k} = {_fmt(v)}")
+        click.echo(f"{k} = {show_value(v)}")
     click.echo(f"timezone in use = {prof.to_json()['timezone_effective']}")
     if prof.progression:
         p = prof.progression
         click.echo(f"progression = {p.start} min from {p.from_date}, +{p.increase} a week, "
                    f"up to {p.target}")
     for k, v in prof.cues.items():
-        click.echo(f"cues.{k} = {_fmt(v)}")
-    if thr is None:
-        click.echo("thresholds: none (set age, rest_hr or max_hr, or method bpm with "
-                   "moderate_bpm and high_bpm)")
-    else:
+        click.echo(f"cues.{k} = {show_value(v)}")
+    if thr is not None:
         click.echo(f"thresholds: moderate from {thr.moderate_bpm:g} bpm, high from "
                    f"{thr.high_bpm:g} bpm ({thr.method})"
                    + (f", ceiling {thr.ceiling_bpm:g} bpm" if thr.ceiling_bpm else ""))
+    elif why is None:
+        click.echo("thresholds: none (set age, rest_hr or max_hr, or method bpm with "
+                   "moderate_bpm and high_bpm)")
+    elif any(why == pr.message for pr in prof.problems):
+        click.echo("thresholds: none (see the problem below)")
+    else:
+        click.echo(f"thresholds: none yet: {_local(prof, why)}")
+    for pr in prof.problems:
+        click.echo(f"problem: {_local(prof, pr.message)}")
+    if prof.problems:
+        click.echo("(fix with `hrzone profile set KEY VALUE`, or KEY none to remove a key; "
+                   "commands that need a broken key stop until then)")
 
 
-@profile_group.command("set", epilog="Keys:\n\n" + _KEY_HELP.replace("\n", "\n\n"))
-@click.argument("key")
-@click.argument("value")
-def set_(key: str, value: str) -> None:
-    """Set KEY to VALUE ("none" removes it); the file is rewritten atomically."""
-    prof = set_value(key, value)
-    click.echo(f"{key} = {value} ({prof.path})")
-    try:
-        profile_thresholds(prof)
-    except HrzoneError as e:  # keys are set one at a time; say what is still missing
-        click.echo(f"Note: {e}", err=True)
+@profile_group.command("set", epilog="Keys:\n\n" + _KEY_HELP.replace("\n", "\n\n"),
+                       context_settings={"ignore_unknown_options": True})
+@click.argument("pairs", nargs=-1, required=True, metavar="KEY VALUE [KEY VALUE]...")
+def set_(pairs: tuple[str, ...]) -> None:
+    """Set KEY to VALUE ("none" removes it); several pairs are checked and saved together.
+
+    A value of the wrong type or out of range, an unknown key, or threshold keys that contradict
+    each other are refused (exit 1), the file unchanged; the file is rewritten atomically.
+    """
+    if len(pairs) % 2:
+        raise click.UsageError(f"{pairs[-1]!r} has no value: give KEY VALUE pairs")
+    kv = list(zip(pairs[::2], pairs[1::2]))
+    prof = set_values(kv)
+    for key, value in kv:
+        click.echo(f"{key} = {value} ({prof.path})")
+    for pr in prof.problems:  # left from a hand edit: set_values refuses new ones
+        click.echo(f"Note: still a problem: {pr.message}", err=True)
+    thr, why = _thresholds(prof)
+    if why is not None and not any(why == pr.message for pr in prof.problems):
+        click.echo(f"Note: {why}", err=True)  # keys are set one at a time: say what is missing
 
 
 @profile_group.command("path")

@@ -19,6 +19,7 @@ import numpy as np
 
 from hrzone.errors import RecordingFormatError
 from hrzone.hrm import Measurement, encode_measurement
+from hrzone.paths import create_private
 from hrzone.recording import Header, Notification, RecordingWriter
 from hrzone.series import Series, decode_payloads
 from hrzone.simulator.artifacts import (
@@ -263,7 +264,7 @@ def write_simulation(result: SimResult, path: str | os.PathLike[str], overwrite:
             w.notification(n.t_ns, n.wall_ns, n.payload)
     text = json.dumps(result.truth.to_json(rec.name), separators=(",", ":")) + "\n"
     try:
-        fd = os.open(truth, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = create_private(truth)
     except OSError as e:
         raise RecordingFormatError(f"{truth}: cannot create: {e.strerror}") from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
