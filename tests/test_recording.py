@@ -96,7 +96,13 @@ def test_minor_version_accepted(tmp_path):
     ('{"t": 5, "w": 1}', "neither a notification"),
     ('[1, 2]', "expected a JSON object"),
     ('not json', "not valid JSON"),
-    ('{"t": 0, "w": 1, "p": "0050"}', "goes backwards"),
+    ('{"t": 5, "w": 1, "p": "' + "00" * 5000 + '"}', "longer than 8192 bytes"),
+    ('{"t": 1' + "0" * 30 + ', "w": 1, "p": "0050"}', "out of range"),
+    ('{"t": 5, "w": 1' + "0" * 9000 + ', "p": "0050"}', "longer than"),
+    ('{"t": 5, "w": 1' + "0" * 4400 + ', "p": "0050"}', "number too long"),
+    ('{"t": NaN, "w": 1, "p": "0050"}', "field 't'"),
+    ('{"t": 5.5, "w": 1, "p": "0050"}', "field 't'"),
+    ('{"t": 5, "w": 1, "event": "note", "x": ' + "[" * 3000 + "]" * 3000 + '}', "nested"),
 ])
 def test_bad_line_names_file_and_line(tmp_path, line, msg):
     p = tmp_path / "r.jsonl"
