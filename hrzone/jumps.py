@@ -72,9 +72,10 @@ def fix_times(t: Sequence[float] | np.ndarray, max_span_s: float = MAX_SPAN_S) -
     t = np.asarray(t, dtype=np.float64)
     keep = np.isfinite(t)
     idx = np.flatnonzero(keep)
-    if idx.size and float(t[idx].max() - t[idx].min()) > max_span_s:
+    if idx.size and not float(t[idx].max()) <= float(t[idx].min()) + max_span_s:
         st = np.sort(t[idx])
-        ends = np.searchsorted(st, st + max_span_s, side="right")
+        with np.errstate(over="ignore"):  # near the float limit the window end is inf: fine
+            ends = np.searchsorted(st, st + max_span_s, side="right")
         best = int(np.argmax(ends - np.arange(st.size)))
         keep &= (t >= st[best]) & (t <= st[best] + max_span_s)
     far = int(t.size - np.count_nonzero(keep))
