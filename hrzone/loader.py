@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hrzone.errors import ImportFormatError, RecordingFormatError
@@ -47,11 +48,28 @@ def workout_from_recording(rec: Recording, signal: SignalConfig | None = None) -
     if dec.malformed:
         warnings.append(f"{rec.path}: {dec.malformed} malformed notification(s) skipped "
                         f"(first: {dec.first_malformed})")
-    return Workout(path=rec.path, fmt="recording", start=rec.header.start(), series=dec.series,
+    start = rec.header.start()
+    trusted = start_is_plausible(start)
+    if not trusted:
+        warnings.append(f"{rec.path}: header 'created' {start:%Y-%m-%d} is not plausible "
+                        "(before 2000 or in the future): start date not trusted")
+    return Workout(path=rec.path, fmt="recording", start=start, series=dec.series,
                    signal=cfg, malformed=dec.malformed, warnings=warnings, header=rec.header,
                    events=list(rec.events),
                    meta={"device": rec.header.device, "profile": rec.header.profile,
-                         "source": rec.header.source})
+                         "source": rec.header.source},
+                   start_trusted=trusted)
+
+
+EARLIEST_TRUSTED = datetime(2000, 1, 1, tzinfo=UTC)
+"""Start dates before this are not trusted (device power-on times, unset clocks)."""
+
+
+def start_is_plausible(start: datetime, now: datetime | None = None) -> bool:
+    """True when an aware start lies between EARLIEST_TRUSTED and now + 1 day: the rule for
+    Workout.start_trusted, shared by own recordings and every importer."""
+    now = now or datetime.now(UTC)
+    return EARLIEST_TRUSTED <= start <= now + timedelta(days=1)
 
 
 def formats() -> tuple[str, ...]:
@@ -90,4 +108,5 @@ def load_workout(path: str | os.PathLike[str], fmt: str | None = None,
     return importers.load(p, fmt, max_gap_s=max_gap_s, **csv_columns)
 
 
-__all__ = ["load_workout", "workout_from_recording", "signal_config_for", "formats", "Event"]
+__all__ = ["load_workout", "workout_from_recording", "signal_config_for", "formats", "Event",
+           "start_is_plausible"]

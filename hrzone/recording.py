@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from hrzone import __version__
 from hrzone.errors import RecordingFormatError
+from hrzone.jumps import fix_times
 from hrzone.paths import create_private
 
 FORMAT_NAME = "hrzone-recording"
@@ -68,8 +69,9 @@ class Header:
                 "hrzone_version": self.hrzone_version, **self.extra}
 
     def start(self) -> datetime:
-        """Creation time as an aware datetime."""
-        return datetime.fromisoformat(self.created)
+        """Creation time as an aware datetime (a naive one, from a hand-edited file, is UTC)."""
+        when = datetime.fromisoformat(self.created)
+        return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 def now_iso(wall_ns: int | None = None) -> str:
@@ -144,37 +146,70 @@ class Recording:
     warnings: list[str]
 
 
+MAX_LINE_BYTES = 8192
+"""The longest recording line read (bytes, newline included); a notification line is ~60 bytes,
+a header a few hundred. A longer line is an error, and is never read whole."""
+MAX_T_NS = 2**63 - 1
+"""Largest 't' and |'w'| accepted: int64 nanoseconds, as every writer produces."""
+EARLIEST_CREATED_YEAR, LATEST_CREATED_YEAR = 1970, 2200
+"""A header 'created' outside these years cannot be a recording's start: an error."""
+
+
 def _parse_header(path: Path, line: str) -> Header:
+    where = f"{path} line 1"
     try:
         obj = json.loads(line)
-    except json.JSONDecodeError:
-        raise RecordingFormatError(f"{path} line 1: not an hrzone recording (header is not JSON)")
+    except (ValueError, RecursionError):
+        raise RecordingFormatError(f"{where}: not an hrzone recording (header is not JSON)") from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
-        raise RecordingFormatError(f"{path} line 1: not an hrzone recording (no '{FORMAT_NAME}' header)")
+        raise RecordingFormatError(f"{where}: not an hrzone recording (no '{FORMAT_NAME}' header)")
     version = str(obj.get("version", ""))
     major = version.split(".")[0]
     if major != FORMAT_VERSION.split(".")[0]:
         raise RecordingFormatError(
-            f"{path} line 1: recording format version {version!r} is not supported "
+            f"{where}: recording format version {version!r} is not supported "
             f"(this hrzone reads {FORMAT_VERSION.split('.')[0]}.x)")
     known = {"type", "format", "version", "created", "device", "profile", "thresholds", "source",
              "hrzone_version"}
     created = obj.get("created")
     if not isinstance(created, str):
-        raise RecordingFormatError(f"{path} line 1: header field 'created' is missing")
+        raise RecordingFormatError(f"{where}: header field 'created' is missing")
     try:
-        datetime.fromisoformat(created)
+        when = datetime.fromisoformat(created)
     except ValueError:
-        raise RecordingFormatError(f"{path} line 1: header field 'created' is not an ISO 8601 time")
+        raise RecordingFormatError(f"{where}: header field 'created' is not an ISO 8601 time") from None
+    if not EARLIEST_CREATED_YEAR <= when.year <= LATEST_CREATED_YEAR:
+        raise RecordingFormatError(f"{where}: header field 'created' year {when.year} is not "
+                                   f"between {EARLIEST_CREATED_YEAR} and {LATEST_CREATED_YEAR}")
+    for key in ("device", "thresholds"):
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            raise RecordingFormatError(f"{where}: header field {key!r} must be an object")
+    profile = obj.get("profile")
+    if profile is not None and not isinstance(profile, str):
+        raise RecordingFormatError(f"{where}: header field 'profile' must be a name or null")
     return Header(created=created, device=dict(obj.get("device") or {}),
-                  profile=obj.get("profile"), thresholds=dict(obj.get("thresholds") or {}),
+                  profile=profile, thresholds=dict(obj.get("thresholds") or {}),
                   source=str(obj.get("source", "unknown")),
                   hrzone_version=str(obj.get("hrzone_version", "")),
                   extra={k: v for k, v in obj.items() if k not in known})
 
 
 # The exact shape RecordingWriter writes for a notification: parsed without the JSON decoder.
-_FAST_NOTIFICATION = re.compile(r'\{"t":(0|[1-9][0-9]*),"w":(-?(?:0|[1-9][0-9]*)),"p":"((?:[0-9a-f]{2})*)"\}\n?')
+_FAST_NOTIFICATION = re.compile(r'\{"t":(0|[1-9][0-9]{0,18}),"w":(-?(?:0|[1-9][0-9]{0,18})),"p":"((?:[0-9a-f]{2})*)"\}\n?')
+
+
+def _check_times(where: str, t: int, w: int) -> None:
+    if not 0 <= t <= MAX_T_NS:
+        raise RecordingFormatError(f"{where}: field 't' (monotonic ns) {_short(t)} is out of range "
+                                   f"(0 to {MAX_T_NS})")
+    if not -MAX_T_NS <= w <= MAX_T_NS:
+        raise RecordingFormatError(f"{where}: field 'w' (wall-clock ns) {_short(w)} is out of range")
+
+
+def _short(n: int) -> str:
+    """An integer for a message: in full when short, else its digit count."""
+    s = str(n) if -10**30 < n < 10**30 else f"of {len(str(abs(n)))} digits"
+    return s
 
 
 def _parse_line(path: Path, lineno: int, obj: Any) -> Notification | Event:
@@ -187,6 +222,7 @@ def _parse_line(path: Path, lineno: int, obj: Any) -> Notification | Event:
         raise RecordingFormatError(f"{where}: field 't' (monotonic ns) must be a non-negative integer")
     if type(w) is not int:
         raise RecordingFormatError(f"{where}: field 'w' (wall-clock ns) must be an integer")
+    _check_times(where, t, w)
     if "p" in obj:
         p = obj["p"]
         if not isinstance(p, str):
@@ -203,16 +239,34 @@ def _parse_line(path: Path, lineno: int, obj: Any) -> Notification | Event:
     return Event(t, w, kind, data)
 
 
+def _read_line(f: BinaryIO, p: Path, lineno: int) -> str | None:
+    """The next line as text (None at the end), read with a bound of MAX_LINE_BYTES."""
+    raw = f.readline(MAX_LINE_BYTES + 1)
+    if not raw:
+        return None
+    if len(raw) > MAX_LINE_BYTES:
+        raise RecordingFormatError(f"{p} line {lineno}: longer than {MAX_LINE_BYTES} bytes "
+                                   "(not a recording line)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if lineno == 1:
+            raise RecordingFormatError(f"{p} line 1: not an hrzone recording (not UTF-8 text)") from None
+        raise RecordingFormatError(f"{p} line {lineno}: not UTF-8 text") from None
+
+
 def iter_recording(path: str | os.PathLike[str], warnings: list[str] | None = None
                    ) -> Iterator[Header | Notification | Event]:
     """Yield the header, then notifications and events in file order.
 
-    A truncated last line (no newline, not valid JSON) is skipped with a warning appended to
-    ``warnings``; any other bad line raises RecordingFormatError naming the file and line.
+    Lines are read with a bound (MAX_LINE_BYTES). A truncated last line (no newline, not valid
+    JSON) is skipped with a warning appended to ``warnings``; any other bad line raises
+    RecordingFormatError naming the file and line. Time order is not checked here:
+    read_recording applies the clock-jump rule (hrzone.jumps) to the whole file.
     """
     p = Path(path)
     try:
-        f = open(p, encoding="utf-8", newline="\n")
+        f = open(p, "rb")  # noqa: SIM115 - closed by the with below
     except FileNotFoundError:
         raise RecordingFormatError(f"{p}: no such file") from None
     except IsADirectoryError:
@@ -220,60 +274,63 @@ def iter_recording(path: str | os.PathLike[str], warnings: list[str] | None = No
     except OSError as e:
         raise RecordingFormatError(f"{p}: cannot open: {e.strerror}") from None
     with f:
-        try:
-            first = f.readline()
-        except UnicodeDecodeError:
-            raise RecordingFormatError(f"{p} line 1: not an hrzone recording (not UTF-8 text)") from None
-        if not first.strip():
+        first = _read_line(f, p, 1)
+        if first is None or not first.strip():
+            if first is not None and f.read(MAX_LINE_BYTES).strip():
+                raise RecordingFormatError(f"{p} line 1: not an hrzone recording (no header)")
             raise RecordingFormatError(f"{p}: file is empty")
         yield _parse_header(p, first)
         lineno = 1
-        last_t = -1
         loads = json.loads
         fast = _FAST_NOTIFICATION.fullmatch
         while True:
-            try:
-                line = f.readline()
-            except UnicodeDecodeError:
-                raise RecordingFormatError(f"{p} line {lineno + 1}: not UTF-8 text") from None
-            if not line:
+            line = _read_line(f, p, lineno + 1)
+            if line is None:
                 break
             lineno += 1
             m = fast(line)
             if m is not None:
-                t = int(m.group(1))
-                if t < last_t:
-                    raise RecordingFormatError(f"{p} line {lineno}: time 't' goes backwards")
-                last_t = t
-                yield Notification(t, int(m.group(2)), bytes.fromhex(m.group(3)))
+                t, w = int(m.group(1)), int(m.group(2))
+                _check_times(f"{p} line {lineno}", t, w)
+                yield Notification(t, w, bytes.fromhex(m.group(3)))
                 continue
             if not line.strip():
                 continue
             try:
                 obj = loads(line)
+            except RecursionError:
+                raise RecordingFormatError(f"{p} line {lineno}: JSON nested too deeply") from None
             except json.JSONDecodeError:
-                if not line.endswith("\n") and f.read(1) == "":
+                if not line.endswith("\n") and f.read(1) == b"":
                     if warnings is not None:
                         warnings.append(f"{p} line {lineno}: truncated last line skipped")
                     break
                 raise RecordingFormatError(f"{p} line {lineno}: not valid JSON") from None
-            item = _parse_line(p, lineno, obj)
-            if item.t_ns < last_t:
-                raise RecordingFormatError(f"{p} line {lineno}: time 't' goes backwards")
-            last_t = item.t_ns
-            yield item
+            except ValueError:  # an integer longer than Python converts (4300 digits)
+                raise RecordingFormatError(f"{p} line {lineno}: not valid JSON "
+                                           "(a number too long to be a time or a payload)") from None
+            yield _parse_line(p, lineno, obj)
 
 
 def read_recording(path: str | os.PathLike[str]) -> Recording:
-    """Read a whole recording (see iter_recording for the error rules)."""
+    """Read a whole recording (see iter_recording for the error rules).
+
+    The clock-jump rule (hrzone.jumps.fix_times) is applied to the 't' of every line, events
+    included: lines far from the session, out of time order or isolated are dropped, with one
+    warning per kind saying how many.
+    """
     warnings: list[str] = []
     it = iter_recording(path, warnings)
     header = next(it)
     assert isinstance(header, Header)
-    notes: list[Notification] = []
-    events: list[Event] = []
-    for item in it:
-        (notes if isinstance(item, Notification) else events).append(item)  # type: ignore[arg-type]
+    items = list(it)
+    fix = fix_times([x.t_ns / 1e9 for x in items])
+    if fix.dropped:
+        keep = fix.keep.tolist()
+        items = [x for x, k in zip(items, keep) if k]
+        warnings.extend(f"{path}: {w}" for w in fix.warnings("lines"))
+    notes = [x for x in items if isinstance(x, Notification)]
+    events = [x for x in items if isinstance(x, Event)]
     return Recording(Path(path), header, notes, events, warnings)
 
 

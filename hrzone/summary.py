@@ -46,6 +46,7 @@ class Summary:
     per_second_hr: np.ndarray
     warnings: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    start_trusted: bool = True
 
     @property
     def moderate_min(self) -> float:
@@ -71,6 +72,7 @@ class Summary:
             "file": self.file,
             "format": self.fmt,
             "start": self.start.isoformat(),
+            "start_trusted": self.start_trusted,
             "duration_s": round(self.duration_s, 1),
             "valid_s": round(self.valid_s, 1),
             "hr": {"mean": r1(self.hr_mean), "max": r1(self.hr_max), "min": r1(self.hr_min)},
@@ -94,8 +96,15 @@ class Summary:
         }
 
 
+PER_SECOND_CAP_S = 8 * 86400
+"""The per-second track never covers more than this (seconds from the first sample): longer
+than any session the readers let through (hrzone.jumps.MAX_SPAN_S); seconds beyond it still
+count in the totals but are not stored, and the summary says so."""
+
+
 class Accumulator:
-    """Streaming summary totals: add() each output chunk; memory grows only by 1 byte a second.
+    """Streaming summary totals: add() each output chunk; memory grows only by 1 byte a second
+    of credited time, up to PER_SECOND_CAP_S.
 
     Sums are kept in integer microseconds so that any chunking gives the same totals.
     """
@@ -109,6 +118,7 @@ class Accumulator:
         self.events: list[CueEvent] = []
         self.t0: float | None = None
         self.per_second = bytearray()
+        self.clipped_s = 0                # credited seconds beyond PER_SECOND_CAP_S
 
     def add(self, out: Output) -> None:
         """Fold one output chunk into the totals."""
@@ -143,6 +153,9 @@ class Accumulator:
         last = np.floor(t - 0.5).astype(np.int64)
         hr = np.clip(np.rint(out.hr_bpm[c]), 1, 255).astype(np.uint8)
         first = np.maximum(first, 0)
+        over = np.maximum(last + 1 - np.maximum(first, PER_SECOND_CAP_S), 0)
+        self.clipped_s += int(over.sum())
+        last = np.minimum(last, PER_SECOND_CAP_S - 1)
         n = np.maximum(last + 1 - first, 0)
         if not n.any():
             return
@@ -156,11 +169,15 @@ class Accumulator:
 
     def summary(self, state: pipeline.State, *, file: str, fmt: str, start: datetime,
                 malformed: int = 0, warnings: list[str] | None = None,
-                meta: dict[str, Any] | None = None) -> Summary:
+                meta: dict[str, Any] | None = None, start_trusted: bool = True) -> Summary:
         """The Summary of everything added so far, with the core's final state."""
         tot = state.totals
         duration = 0.0 if tot.first_t is None else float(tot.last_t - tot.first_t)  # type: ignore[operator]
-        n_sec = int(np.ceil(duration)) if duration > 0 else 0
+        n_sec = min(int(np.ceil(duration)), PER_SECOND_CAP_S) if duration > 0 else 0
+        warnings = list(warnings or [])
+        if self.clipped_s:
+            warnings.append(f"per-second track stops after {PER_SECOND_CAP_S // 86400} days: "
+                            f"{self.clipped_s} credited seconds beyond it are in the totals only")
         ps = np.zeros(n_sec, np.uint8)
         m = min(n_sec, len(self.per_second))
         ps[:m] = np.frombuffer(bytes(self.per_second[:m]), np.uint8)
@@ -173,7 +190,8 @@ class Accumulator:
             thresholds=state.thresholds, artifacts=tot.artifact_dict(), gaps=tot.gaps,
             gap_s=tot.gap_s, contact_losses=tot.contact_losses, malformed=malformed,
             cues=list(self.events), has_rr=bool(state.rr_seen), samples=tot.samples,
-            per_second_hr=ps, warnings=list(warnings or []), meta=dict(meta or {}))
+            per_second_hr=ps, warnings=warnings, meta=dict(meta or {}),
+            start_trusted=start_trusted)
 
 
 def credit_seconds(per_second: np.ndarray, thresholds: Thresholds) -> tuple[int, int, int]:
@@ -197,4 +215,5 @@ def summarise_workout(workout: Workout, thresholds: Thresholds,
     out, state = pipeline.run(workout.series, state)
     return summarise_output(out, state, file=str(workout.path), fmt=workout.fmt,
                             start=workout.start, malformed=workout.malformed,
-                            warnings=workout.warnings, meta=workout.meta)
+                            warnings=workout.warnings, meta=workout.meta,
+                            start_trusted=workout.start_trusted)

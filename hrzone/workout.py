@@ -20,7 +20,10 @@ class Workout:
     signal: the signal-core rules suited to the source (e.g. a longer gap_s for smart recording);
     malformed: notifications that could not be decoded; warnings: non-fatal problems (one line each);
     header: the raw recording header (own recordings only); events: recording events;
-    meta: source details (device, sport, timer time, ...).
+    meta: source details (device, sport, timer time, ...);
+    start_trusted: False when the start date cannot be believed (device power-on times, a
+    clock before 2000 or in the future, relative times without a date): history then needs a
+    start from the user.
     """
 
     path: Path
@@ -33,3 +36,4 @@ class Workout:
     header: Header | None = None
     events: list[Event] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    start_trusted: bool = True

@@ -16,7 +16,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDINGS = REPO / "recordings"
-REALDATA = REPO.parent / "shared" / "realdata"
+# HRZONE_REALDATA points elsewhere (e.g. from a git worktree, whose parent has no shared/).
+REALDATA = Path(os.environ.get("HRZONE_REALDATA") or REPO.parent / "shared" / "realdata")
 
 
 def realdata(rel: str = "") -> Path:

@@ -146,3 +146,34 @@ def test_mutated_text_never_tracebacks(seed: bytes, fmt: str | None,
        fmt=st.sampled_from([None, "csv", "hrm"]))
 def test_random_bytes_as_text_never_traceback(data: bytes, fmt: str | None) -> None:
     _load_bytes(data, fmt)
+
+
+_TIME = (st.floats(allow_nan=True, allow_infinity=True).map(repr)
+         | st.integers(-10**30, 10**30).map(str)
+         | st.sampled_from(["2024-05-01T10:00:00Z", "1990-01-01T00:00:00", "2999-12-31T23:59:59Z",
+                            "9" * 400, "NaN", "-1", "", "abc"]))
+_HR = st.integers(-5, 400).map(str) | st.sampled_from(["", "NaN", "1e999", "x", "9" * 400])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(_TIME, _HR), min_size=1, max_size=40))
+def test_generic_csv_any_times_give_a_bounded_ordered_series_or_a_clean_error(
+        rows: list[tuple[str, str]]) -> None:
+    """Whatever the times claim, the series is in order and spans at most MAX_SPAN_S."""
+    from hrzone.jumps import MAX_SPAN_S
+
+    data = ("time,heart_rate\n" + "".join(f"{t},{h}\n" for t, h in rows)).encode()
+    w = _load_bytes(data, "csv")
+    if w is not None and len(w.series):
+        t = w.series.t_s
+        assert np.all(np.diff(t) >= 0) and float(t[-1] - t[0]) <= MAX_SPAN_S
+        assert isinstance(w.start_trusted, bool)
+
+
+def test_csv_line_longer_than_the_limit_is_refused(tmp_path: Path) -> None:
+    from hrzone.importers.csv import MAX_LINE_CHARS
+
+    p = tmp_path / "long.csv"
+    p.write_text("time,heart_rate\n0,100\n1," + "1" * (MAX_LINE_CHARS + 10) + "\n2,100\n")
+    with pytest.raises(ImportFormatError, match=f"line 3: longer than {MAX_LINE_CHARS}"):
+        load(p)

@@ -96,7 +96,13 @@ def test_minor_version_accepted(tmp_path):
     ('{"t": 5, "w": 1}', "neither a notification"),
     ('[1, 2]', "expected a JSON object"),
     ('not json', "not valid JSON"),
-    ('{"t": 0, "w": 1, "p": "0050"}', "goes backwards"),
+    ('{"t": 5, "w": 1, "p": "' + "00" * 5000 + '"}', "longer than 8192 bytes"),
+    ('{"t": 1' + "0" * 30 + ', "w": 1, "p": "0050"}', "out of range"),
+    ('{"t": 5, "w": 1' + "0" * 9000 + ', "p": "0050"}', "longer than"),
+    ('{"t": 5, "w": 1' + "0" * 4400 + ', "p": "0050"}', "number too long"),
+    ('{"t": NaN, "w": 1, "p": "0050"}', "field 't'"),
+    ('{"t": 5.5, "w": 1, "p": "0050"}', "field 't'"),
+    ('{"t": 5, "w": 1, "event": "note", "x": ' + "[" * 3000 + "]" * 3000 + '}', "nested"),
 ])
 def test_bad_line_names_file_and_line(tmp_path, line, msg):
     p = tmp_path / "r.jsonl"
@@ -161,3 +167,31 @@ def test_writer_reader_round_trip(tmp_path, items):
 
 def test_event_dataclass_defaults():
     assert Event(1, 2, "mark").data == {}
+
+
+_HEADER = (b'{"format":"hrzone-recording","version":"1.0",'
+           b'"created":"2026-01-01T00:00:00+00:00"}\n')
+_INT = st.integers(-(10**25), 10**25) | st.integers(0, 10**12)
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(lines=st.lists(st.tuples(_INT, _INT, st.binary(max_size=8)), max_size=30))
+def test_any_times_read_as_ordered_bounded_or_a_clean_error(tmp_path, lines) -> None:
+    """Notification lines with any integers: the reader keeps an ordered, bounded session."""
+    from hrzone.jumps import MAX_SPAN_S
+
+    p = tmp_path / "t.jsonl"
+    body = "".join(json.dumps({"t": t, "w": w, "p": b.hex()}) + "\n" for t, w, b in lines)
+    p.write_bytes(_HEADER + body.encode())
+    try:
+        rec = read_recording(p)
+    except RecordingFormatError as e:
+        assert "\n" not in str(e) and str(p) in str(e)
+        return
+    ts = [n.t_ns for n in rec.notifications]
+    assert ts == sorted(ts)
+    if ts:
+        assert (ts[-1] - ts[0]) / 1e9 <= MAX_SPAN_S
+    assert len(ts) + sum(int(w.split(": clock jump: ")[1].split()[0]) for w in rec.warnings
+                         if "clock jump" in w) == len(lines)

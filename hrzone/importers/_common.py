@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 import numpy as np
 
 from hrzone.errors import ImportFormatError
+from hrzone.jumps import TimeFix, fix_times
+from hrzone.loader import start_is_plausible
 from hrzone.series import CONTACT_UNKNOWN, Series
 from hrzone.signal.config import SignalConfig
 from hrzone.workout import Workout
@@ -37,14 +39,14 @@ def fail(path: Path | str, msg: str) -> NoReturn:
 
 
 class SampleBuilder:
-    """Accumulates samples (absolute times) in order and turns them into a Series.
+    """Accumulates samples (absolute times) in file order and turns them into a Series.
 
-    Times are seconds since the Unix epoch (floats). A sample older than the last kept one is
-    dropped and counted (files sometimes repeat a stretch, e.g. a chained copy); brk requested
-    for a dropped sample moves to the next kept one.
+    Times are seconds since the Unix epoch (floats). build() applies the clock-jump rule
+    (hrzone.jumps.fix_times): samples far from the session, out of time order or isolated are
+    dropped and counted; a break requested for a dropped sample moves to the next kept one.
     """
 
-    __slots__ = ("_pending_brk", "brk", "contact", "hr", "out_of_order", "rr_count", "rr_ms", "t")
+    __slots__ = ("_pending_brk", "brk", "contact", "fix", "hr", "rr_count", "rr_ms", "t")
 
     def __init__(self) -> None:
         self.t: list[float] = []
@@ -53,7 +55,7 @@ class SampleBuilder:
         self.rr_count: list[int] = []
         self.rr_ms: list[float] = []
         self.brk: list[bool] = []
-        self.out_of_order = 0
+        self.fix: TimeFix | None = None
         self._pending_brk = False
 
     def __len__(self) -> int:
@@ -64,35 +66,56 @@ class SampleBuilder:
         self._pending_brk = True
 
     def add(self, t_epoch_s: float, hr_bpm: float, rr_ms: Sequence[float] = (),
-            contact: int = CONTACT_UNKNOWN) -> bool:
-        """Append one sample; False (and counted) when it goes back in time."""
-        if self.t and t_epoch_s < self.t[-1]:
-            self.out_of_order += 1
-            return False
+            contact: int = CONTACT_UNKNOWN) -> None:
+        """Append one sample (its place in time is checked by build())."""
         self.t.append(t_epoch_s)
         self.hr.append(hr_bpm)
         self.contact.append(contact)
         self.rr_count.append(len(rr_ms))
         self.rr_ms.extend(rr_ms)
-        self.brk.append(self._pending_brk and len(self.t) > 1)
+        self.brk.append(self._pending_brk)
         self._pending_brk = False
-        return True
 
     def build(self, t0_epoch_s: float | None = None) -> tuple[Series, float]:
-        """(Series with t_s relative to t0, t0 in epoch seconds); t0 defaults to the first sample."""
+        """(Series with t_s relative to t0, t0 in epoch seconds) of the samples the clock-jump
+        rule keeps; t0 defaults to the first kept sample, and so does a t0 later than it or more
+        than MAX_START_LEAD_S before it."""
         t = np.asarray(self.t, dtype=np.float64)
-        if t0_epoch_s is None or (t.size and t0_epoch_s > t[0]):
-            t0_epoch_s = float(t[0]) if t.size else (t0_epoch_s or 0.0)
-        series = Series.build(t - t0_epoch_s, self.hr, self.contact, self.rr_count, self.rr_ms,
-                              self.brk)
-        return series, t0_epoch_s
+        fix = self.fix = fix_times(t)
+        keep = fix.keep
+        n_keep = int(np.count_nonzero(keep))
+        rr_count = np.asarray(self.rr_count, dtype=np.int32)
+        rr_ms = np.asarray(self.rr_ms, dtype=np.float64)
+        # A break on a dropped sample belongs to the next kept one.
+        slot = np.cumsum(keep) - keep
+        brk = np.zeros(n_keep, bool)
+        raw_brk = np.asarray(self.brk, dtype=bool)
+        inside = slot < n_keep
+        np.logical_or.at(brk, slot[inside], raw_brk[inside])
+        if n_keep:
+            brk[0] = False
+        tk = t[keep]
+        first = float(tk[0]) if n_keep else None
+        if first is None:
+            t0 = t0_epoch_s if t0_epoch_s is not None and math.isfinite(t0_epoch_s) else 0.0
+        elif (t0_epoch_s is None or not math.isfinite(t0_epoch_s) or t0_epoch_s > first
+              or first - t0_epoch_s > MAX_START_LEAD_S):
+            t0 = first
+        else:
+            t0 = t0_epoch_s
+        series = Series.build(tk - t0, np.asarray(self.hr, np.float64)[keep],
+                              np.asarray(self.contact, np.int8)[keep], rr_count[keep],
+                              rr_ms[np.repeat(keep, rr_count)], brk)
+        return series, t0
 
     def warnings(self) -> list[str]:
-        """Non-fatal problems the builder saw (one line each)."""
-        if self.out_of_order:
-            return [f"{self.out_of_order} samples earlier than the sample before them were dropped"]
-        return []
+        """Non-fatal problems the builder saw (one line each; after build())."""
+        return self.fix.warnings() if self.fix is not None else []
 
+
+MAX_START_LEAD_S = 86400.0
+"""A file's own start (FIT session start, first trackpoint) may lie this far before the first
+kept sample (seconds); further, it is a wild clock and the first kept sample is the start."""
 
 def utc_from_epoch(t_epoch_s: float) -> datetime:
     """Aware UTC datetime of Unix epoch seconds (clamped to datetime's range)."""
@@ -122,9 +145,18 @@ def parse_iso(text: str) -> float | None:
 def finish(path: Path, fmt: str, builder: SampleBuilder, *, max_gap_s: float | None,
            warnings: list[str], meta: dict[str, Any], t0_epoch_s: float | None = None,
            start_known: bool = True) -> Workout:
-    """Make the Workout: series relative to the start, signal gap rule, capped warnings."""
+    """Make the Workout: series relative to the start, signal gap rule, capped warnings.
+
+    start_known: False when the file has no date at all (relative times, FIT power-on times);
+    the Workout's start_trusted is also False when the start is before 2000 or in the future.
+    """
     series, t0 = builder.build(t0_epoch_s)
     warns = list(warnings) + builder.warnings()
+    start = utc_from_epoch(t0)
+    trusted = start_known and start_is_plausible(start)
+    if start_known and not trusted:
+        warns.append(f"start {start:%Y-%m-%d %H:%M} UTC is not plausible (before 2000 or in "
+                     "the future): the device clock was not set; start date not trusted")
     if int(np.count_nonzero(series.hr_bpm > 0)) == 0 and series.rr_ms.size == 0:
         warns.append("no heart-rate samples")
     if len(warns) > MAX_WARNINGS:
@@ -138,6 +170,6 @@ def finish(path: Path, fmt: str, builder: SampleBuilder, *, max_gap_s: float | N
     meta["max_gap_s"] = gap
     # A watch stores a value only when it changes on smart recording, and steady rides hold
     # one bpm for tens of seconds: only two minutes of one unchanged value count as stale here.
-    return Workout(path=path, fmt=fmt, start=utc_from_epoch(t0), series=series,
+    return Workout(path=path, fmt=fmt, start=start, series=series,
                    signal=SignalConfig(gap_s=gap, stale_no_rr_s=IMPORT_STALE_S), warnings=warns,
-                   meta=meta)
+                   meta=meta, start_trusted=trusted)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv as _csv
 import math
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ _HR_NAMES = ("hr", "hr_bpm", "heart_rate", "heartrate", "heart_rate_bpm", "bpm",
 _RR_NAMES = ("rr_interval", "rr_ms", "rr", "rri", "ibi", "rr_intervals", "r_r", "rr_interval_ms")
 _EPOCH_MIN_S = 1e9
 """A seconds column above this is Unix time (2001-09-09 on), below it time since the start."""
-_MAX_LINE = 1_000_000
+MAX_LINE_CHARS = 65536
+"""The longest CSV line read (characters); a longer one is an ImportFormatError, never read whole."""
 
 
 def _norm(name: str) -> str:
@@ -71,7 +73,9 @@ def load_csv(path: Path, max_gap_s: float | None = None, *, time_col: str | None
     except OSError as e:
         fail(path, f"cannot read: {e.strerror or e}")
     with fh:
-        first = fh.readline(_MAX_LINE)
+        first = fh.readline(MAX_LINE_CHARS + 1)
+        if len(first) > MAX_LINE_CHARS:
+            fail(path, f"line 1: longer than {MAX_LINE_CHARS} characters")
         if not first.strip():
             fail(path, "line 1: empty header (expected column names)")
         delim = max(";,\t", key=first.count)
@@ -137,7 +141,7 @@ class _Rows:
 def _read_rows(path: Path, fh: Any, delim: str, ti: int, hi: int | None,
                ri: int | None) -> _Rows:
     out = _Rows()
-    reader = _csv.reader(fh, delimiter=delim)
+    reader = _csv.reader(_bounded_lines(path, fh), delimiter=delim)
     line = 1
     need = max(i for i in (ti, hi, ri) if i is not None)
 
@@ -190,6 +194,19 @@ def _read_rows(path: Path, fh: Any, delim: str, ti: int, hi: int | None,
     except _csv.Error as e:
         fail(path, f"line {reader.line_num + 1}: {e}")
     return out
+
+
+def _bounded_lines(path: Path, fh: Any) -> Iterator[str]:
+    """Lines of a text file, each read with a bound (line 1 is the header, already read)."""
+    line = 1
+    while True:
+        text = fh.readline(MAX_LINE_CHARS + 1)
+        if not text:
+            return
+        line += 1
+        if len(text) > MAX_LINE_CHARS:
+            fail(path, f"line {line}: longer than {MAX_LINE_CHARS} characters")
+        yield text
 
 
 def _is_number(text: str) -> bool:

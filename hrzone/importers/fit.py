@@ -284,7 +284,8 @@ def load_fit(path: Path, max_gap_s: float | None = None) -> Workout:
             builder.add(t[i] + FIT_EPOCH_UNIX_S, h if has_hr else 0.0, rec_rr[i])
 
     _session_meta(sessions, meta)
-    first = rec_t[0] if rec_t else meta.get("session_start_fit_s")
+    # Most records decide (one corrupt timestamp does not): device time or UTC.
+    first = float(np.median(t)) if t.size else meta.get("session_start_fit_s")
     start_known = first is None or first >= DEVICE_TIME_MAX
     if not start_known:
         warns.append("FIT: timestamps are relative to device power-on (no UTC clock); "
