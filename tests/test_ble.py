@@ -198,7 +198,7 @@ def test_device_not_found_and_bad_profile() -> None:
         go(missing())
 
     async def badprof() -> None:
-        await session([VirtualStrap(ramp(5))], None, profile="no-such")
+        await session([VirtualStrap(ramp(5))], None, strap="no-such")
 
     with pytest.raises(ProfileError, match="no-such"):
         go(badprof())
@@ -207,9 +207,9 @@ def test_device_not_found_and_bad_profile() -> None:
 def test_profile_matched_from_model_and_forced(tmp_path: Path) -> None:
     info = StrapInfo(name="Strap 42", model="HRM-Dual")
     _, src = go(session([VirtualStrap(ramp(10), info)], None))
-    assert src.profile is not None and src.profile.name == "garmin-hrm-dual"
+    assert src.strap is not None and src.strap.name == "garmin-hrm-dual"
     _, src = go(session([VirtualStrap(ramp(10), info)], tmp_path / "f.jsonl",
-                        profile="polar-verity-sense"))
+                        strap="polar-verity-sense"))
     hdr = read_recording(tmp_path / "f.jsonl").header
     assert hdr.profile == "polar-verity-sense" and hdr.extra["profile_matched"] is False
 

@@ -78,6 +78,7 @@ def test_live_json_one_status_per_second(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args, msg", [
     (["--virtual", "no-such-plan"], "no-such-plan"),
+    (["--virtual", "SRC", "--strap", "nope"], "nope"),
     (["--virtual", "SRC", "--profile", "nope"], "nope"),
     (["--virtual", "SRC", "--moderate", "150", "--high", "120"], "must be below"),
 ])
