@@ -294,7 +294,6 @@ class BleSource(HeartRateSource):
         attempts = 0
         target = self.found.address
         while not self.stop.is_set():
-            attempts += 1
             # a fresh BLEDevice each time: on macOS/BlueZ an old handle can go stale
             try:
                 found = [f for f in await self._scan_for(target, self.opt.rescan_s)
@@ -306,6 +305,7 @@ class BleSource(HeartRateSource):
                 continue
             if not found:
                 continue            # not back yet: scan again at once
+            attempts += 1           # connection attempts, in the reconnect event
             try:
                 await self._connect(found[0])
             except DeviceError:
