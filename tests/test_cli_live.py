@@ -165,10 +165,11 @@ def test_deprecated_profile_option_still_picks_the_strap(tmp_path: Path) -> None
     for opt in ("--strap", "--profile"):
         out = tmp_path / f"o{opt}.jsonl"
         r = invoke(["live", "--virtual", str(src), "--speed", "0", "--record", str(out),
-                    "--moderate", "100", "--high", "120", "--no-save", opt, "polar-oh1"])
+                    "--moderate", "100", "--high", "120", "--no-save", "--audio", "off", opt,
+                    "polar-oh1"])
         assert r.exit_code == 0, r.output
         assert read_recording(out).header.profile == "polar-oh1"
-        assert ("deprecated" in r.output) == (opt == "--profile")
+        assert ("--profile is deprecated" in r.output) == (opt == "--profile")
 
 
 def test_live_speaks_logs_cues_and_saves_to_history(tmp_path: Path) -> None:
