@@ -6,7 +6,8 @@ async HeartRateSource, builds the recording header from the source's DeviceInfo,
 clean end (the source ended, or the task was cancelled: Ctrl-C, SIGTERM, SIGHUP through
 hrzone.runner) writes a `stop` event and closes the recording. A recording without a final
 `stop` event was cut short by a crash or a kill -9. A failed write (full disk) stops the
-recording, not the session: see SessionResult.recording_error.
+recording, not the session: see SessionResult.recording_error. Neither does a sink's OSError
+(the terminal of a display was closed): that sink is dropped and the session goes on.
 """
 
 from __future__ import annotations
@@ -168,6 +169,40 @@ class LiveSession:
         return summary
 
 
+class _Guarded:
+    """A sink whose OSError (a display whose terminal was closed: EIO, EPIPE) drops the sink
+    instead of ending the session, so the summary, the recording and the history survive."""
+
+    def __init__(self, sink: Sink):
+        self.sink = sink
+        self.failed: OSError | None = None
+
+    def _call(self, name: str, *args: object) -> None:
+        if self.failed is None:
+            try:
+                getattr(self.sink, name)(*args)
+            except OSError as e:
+                self.failed = e
+
+    def on_start(self, header: Header, thresholds: Thresholds) -> None:
+        self._call("on_start", header, thresholds)
+
+    def on_output(self, out: Output, state: pipeline.State) -> None:
+        self._call("on_output", out, state)
+
+    def on_event(self, event: Event) -> None:
+        self._call("on_event", event)
+
+    def on_malformed(self, item: Notification, error: str) -> None:
+        self._call("on_malformed", item, error)
+
+    def close(self, summary: Summary) -> None:
+        self._call("close", summary)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sink, name)
+
+
 async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
                       record_to: Path | None = None, signal: SignalConfig | None = None,
                       cue_config: CueConfig | None = None, sinks: Iterable[Sink] = (),
@@ -181,7 +216,7 @@ async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
     processes items in groups (for replays as fast as possible; live uses 1).
     """
     header = build_header(source.info, thresholds)
-    sinks = list(sinks)
+    sinks = [_Guarded(s) for s in sinks]
     last = [0, 0]                      # (t_ns, wall_ns) of the latest item, for stamps
     errors: list[str] = []
 
@@ -199,7 +234,8 @@ async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
     writer = (RecordingWriter(record_to, header, on_error=write_failed)
               if record_to is not None else None)
     live = LiveSession(header, thresholds, signal=signal, cue_config=cue_config, writer=writer,
-                       sinks=sinks, file=file or str(record_to or getattr(source, "path", "<live>")))
+                       sinks=sinks,  # type: ignore[arg-type]  # _Guarded is a Sink by duck typing
+                       file=file or str(record_to or getattr(source, "path", "<live>")))
     pending: list[Notification | Event] = []
     reason: dict[str, str] = {"reason": "end"}
     try:

@@ -103,3 +103,50 @@ def test_signal_ends_live_like_ctrl_c(tmp_path: Path, name: str) -> None:
                             text=True, check=True)
     sessions = json.loads(listed.stdout)
     assert len(sessions) == 1 and sessions[0]["path"] == str(rec)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals")
+def test_closing_the_terminal_keeps_the_session(tmp_path: Path) -> None:
+    """The real SIGHUP case: `live` runs on a terminal (the live panel) that is then closed.
+    Writes to it fail (EIO), yet the recording ends with a stop event and the session is in
+    the history; only the summary cannot be shown."""
+    import pty
+    import select
+
+    home = tmp_path / "home"
+    rec = tmp_path / "live.jsonl"
+    pid, fd = pty.fork()
+    if pid == 0:                                     # the child: hrzone on the terminal
+        os.chdir(REPO)
+        os.environ["HRZONE_HOME"] = str(home)
+        os.execv(sys.executable, [sys.executable, "-m", "hrzone", "live", "--virtual",
+                                  str(RECORDINGS / "walk30.jsonl"), "--speed", "5", "--record",
+                                  str(rec), "--save", "--audio", "off", "--moderate", "100",
+                                  "--high", "130"])
+    screen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                screen += os.read(fd, 65536)
+            except OSError:
+                break
+        if rec.exists() and rec.read_text(encoding="utf-8").count("\n") >= 15:
+            break
+    os.close(fd)                                     # the terminal window is closed
+    for _ in range(300):                             # a hang guard, not a speed assertion
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("hrzone live did not end when its terminal was closed")
+    assert b"hrzone live" in screen                  # the panel was on the terminal
+    last = json.loads(rec.read_text(encoding="utf-8").splitlines()[-1])
+    assert last == {**last, "event": "stop", "reason": "signal", "signal": "SIGHUP"}
+    listed = subprocess.run([sys.executable, "-m", "hrzone", "log", "list", "--json"], cwd=REPO,
+                            env={**os.environ, "HRZONE_HOME": str(home)}, capture_output=True,
+                            text=True, check=True)
+    assert [s["path"] for s in json.loads(listed.stdout)] == [str(rec)]
