@@ -135,8 +135,7 @@ class RecordingWriter:
 
     def _failed(self, e: OSError) -> None:
         self._abort()
-        self.error = (f"{self.path}: cannot write ({_reason(e)}); recording stopped after "
-                      f"{self.lines - 1} line(s)")
+        self.error = f"{self.path}: cannot write ({_reason(e)}) after {self.lines - 1} line(s)"
         if self._on_error is None:
             raise RecordingFormatError(self.error) from None
         self._on_error(self.error)

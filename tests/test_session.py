@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,6 @@ from conftest import RECORDINGS
 
 TH = resolve_thresholds("bpm", moderate=110, high=140)
 WALK = RECORDINGS / "walk30.jsonl"
-ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 class Notes(Sink):
@@ -111,16 +111,17 @@ class FullDisk:
     """A file object with `room` bytes left: the write that overflows writes what fits, then
     raises ENOSPC (as a real disk does), and so does every write after it."""
 
-    def __init__(self, f: Any, room: int):
+    def __init__(self, f: Any, room: int, code: int = errno.ENOSPC):
         self.f = f
         self.room = room
+        self.code = code
 
     def write(self, text: str) -> int:
         if len(text) > self.room:
             self.f.write(text[:self.room])
             self.f.flush()
             self.room = 0
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise OSError(self.code, os.strerror(self.code))
         self.room -= len(text)
         return self.f.write(text)
 
@@ -159,14 +160,36 @@ def test_full_disk_stops_the_recording_not_the_session(tmp_path: Path,
     assert all(e.kind != "stop" for e in rec.events)
 
 
-def test_writer_without_on_error_raises_a_one_line_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EIO, errno.EFBIG])
+def test_writer_without_on_error_raises_a_one_line_error(tmp_path: Path, code: int) -> None:
     w = RecordingWriter(tmp_path / "r.jsonl", Header(created="2026-01-05T07:30:00+00:00"))
-    w._f = FullDisk(w._f, 10)  # type: ignore[assignment]
-    with pytest.raises(RecordingFormatError, match="No space left on device"):
+    w._f = FullDisk(w._f, 10, code)  # type: ignore[assignment]
+    with pytest.raises(RecordingFormatError, match=os.strerror(code)):
         w.notification(0, 0, b"\x16\x5a")
     w.notification(1, 1, b"\x16\x5a")          # later lines are dropped, not raised
     assert w.dropped == 2
     w.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file-size limit")
+def test_file_size_limit_during_live_is_reported_not_unexpected(tmp_path: Path) -> None:
+    """A real EFBIG: the recording may grow to 40 KiB (RLIMIT_FSIZE), the session goes on."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_960, 40_960))
+
+    out = tmp_path / "r.jsonl"
+    r = subprocess.run([sys.executable, "-m", "hrzone", "live", "--virtual", str(WALK),
+                        "--speed", "0", "--record", str(out), "--moderate", "100", "--high",
+                        "130", "--audio", "off", "--no-save"], capture_output=True, text=True,
+                       env={**os.environ, "HRZONE_HOME": str(tmp_path / "home")},
+                       preexec_fn=limit, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "unexpected" not in r.stderr
+    assert f"Recording stopped early: {out}: cannot write (File too large)" in r.stdout
+    assert "29:59" in r.stdout                   # the summary covers the whole 30 minutes
+    assert out.stat().st_size <= 40_960
 
 
 def test_header_that_cannot_be_written_fails_before_the_session(
