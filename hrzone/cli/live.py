@@ -174,9 +174,9 @@ def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual
     display = make_display(as_json)
     cue = cue_sink_from_options(audio, cue_log, audio_out, play=True, weekly=True)
     res = run_cancellable(_live(opts, device=device, strap=strap, record=record,
-                                 virtual=virtual, speed=speed,
-                                 sinks=[display, *([cue] if cue is not None else [])],
-                                 thresholds=thresholds))
+                                virtual=virtual, speed=speed,
+                                sinks=[display, *([cue] if cue is not None else [])],
+                                thresholds=thresholds))
     saved = None
     if save and res.summary.samples:
         from hrzone.store import save_session
@@ -282,9 +282,9 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
                 click.echo(f"Talk test: press s{enter} when you can no longer sing comfortably, "
                            f"t{enter} when you can no longer talk comfortably, q{enter} to finish.")
             run_cancellable(_live({}, device=device, strap=strap, record=record,
-                                   virtual=virtual, speed=speed,
-                                   sinks=[make_display(as_json, sys.stderr if as_json else None)],
-                                   thresholds=provisional, on_source=_key_reader))
+                                  virtual=virtual, speed=speed,
+                                  sinks=[make_display(as_json, sys.stderr if as_json else None)],
+                                  thresholds=provisional, on_source=_key_reader))
         from_ = record
     proposal = propose_from_recording(from_, window_s=window_s)
     th = proposal.thresholds
