@@ -165,7 +165,7 @@ class LineSink(StatusSink):
 
     def on_event(self, event: Event) -> None:
         super().on_event(event)
-        if event.kind in ("disconnect", "reconnect", "silent", "contact", "mark"):
+        if event.kind in ("disconnect", "reconnect", "silent", "contact", "mark", "note"):
             extra = " ".join(f"{k}={v}" for k, v in event.data.items())
             self._line(f"{event.kind} {extra}".rstrip())
         elif event.kind == "battery":

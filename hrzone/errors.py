@@ -49,3 +49,7 @@ class StoreError(HrzoneError):
 
 class AudioError(HrzoneError):
     """Speech or audio output failed."""
+
+
+class SessionStopped(HrzoneError):
+    """A live session was stopped (Ctrl-C or a signal) before it had started."""

@@ -19,11 +19,11 @@ def signal_config_for(profile_name: str | None, base: SignalConfig | None = None
     if not profile_name:
         return base
     try:
-        from hrzone import profiles
+        from hrzone import straps
     except ImportError:  # firmware profiles not installed in this build
         return base
     try:
-        return profiles.get_profile(profile_name).signal_config(base)
+        return straps.get_strap(profile_name).signal_config(base)
     except Exception:  # an unknown profile name in an old recording: fall back to generic rules
         return base
 

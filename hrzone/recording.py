@@ -8,11 +8,12 @@ Files are written append-only, flushed per line, and created readable by the use
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,11 +83,24 @@ def now_iso(wall_ns: int | None = None) -> str:
 
 
 class RecordingWriter:
-    """Append-only recording writer: every line is flushed as it is written."""
+    """Append-only recording writer: every line is flushed as it is written.
 
-    def __init__(self, path: str | os.PathLike[str], header: Header, fsync: bool = False):
+    A failure to create the file or write its header raises RecordingFormatError (nothing was
+    recorded yet; a partly written file is removed). A later write failure (a full disk, an I/O
+    error, a file-size limit) closes the file as it is and, when `on_error` is given, calls it
+    once with a one-line message and drops every later line: the session goes on in memory and
+    what was written stays readable (a cut last line is skipped by the reader with a warning).
+    Without `on_error` the failure raises RecordingFormatError.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], header: Header, fsync: bool = False,
+                 on_error: Callable[[str], None] | None = None):
         self.path = Path(path)
         self._fsync = fsync
+        self._on_error = on_error
+        self.error: str | None = None
+        self.lines = 0                  # lines fully written (header included)
+        self.dropped = 0                # lines not written after a failure
         try:
             fd = create_private(self.path, append=True)
         except FileExistsError:
@@ -95,15 +109,46 @@ class RecordingWriter:
             raise RecordingFormatError(f"{self.path}: cannot create: {e.strerror}") from None
         self._f: TextIO | None = os.fdopen(fd, "w", encoding="utf-8")
         self.header = header
-        self._line(header.to_json())
+        try:
+            self._line(header.to_json())
+        except OSError as e:
+            self._abort()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            raise RecordingFormatError(f"{self.path}: cannot write: {_reason(e)}") from None
 
     def _line(self, obj: dict[str, Any]) -> None:
         if self._f is None:
+            if self.error is not None:
+                self.dropped += 1
+                return
             raise RecordingFormatError(f"{self.path}: recording already closed")
-        self._f.write(json.dumps(obj, separators=(",", ":")) + "\n")
-        self._f.flush()
-        if self._fsync:
-            os.fsync(self._f.fileno())
+        try:
+            self._f.write(json.dumps(obj, separators=(",", ":")) + "\n")
+            self._f.flush()
+            if self._fsync:
+                os.fsync(self._f.fileno())
+        except OSError as e:
+            if self.lines == 0:
+                raise               # the header: __init__ reports it
+            self.dropped += 1
+            self._failed(e)
+            return
+        self.lines += 1
+
+    def _failed(self, e: OSError) -> None:
+        self._abort()
+        self.error = f"{self.path}: cannot write ({_reason(e)}) after {self.lines - 1} line(s)"
+        if self._on_error is None:
+            raise RecordingFormatError(self.error) from None
+        self._on_error(self.error)
+
+    def _abort(self) -> None:
+        """Close the file without caring whether its buffer reaches the disk."""
+        f, self._f = self._f, None
+        if f is not None:
+            with contextlib.suppress(OSError):
+                f.close()           # closes the descriptor even when the final flush fails
 
     def notification(self, t_ns: int, wall_ns: int, payload: bytes) -> None:
         """Append one raw notification."""
@@ -116,23 +161,33 @@ class RecordingWriter:
         self._line({"t": t_ns, "w": wall_ns, "event": kind, **data})
 
     def write(self, item: Notification | Event) -> None:
+        """Append a notification or an event."""
         if isinstance(item, Notification):
             self.notification(item.t_ns, item.wall_ns, item.payload)
         else:
             self.event(item.t_ns, item.wall_ns, item.kind, **item.data)
 
     def close(self) -> None:
+        """Flush to the disk and close (a failure here is reported like a failed write)."""
         if self._f is not None:
-            self._f.flush()
-            os.fsync(self._f.fileno())
-            self._f.close()
-            self._f = None
+            try:
+                self._f.flush()
+                os.fsync(self._f.fileno())
+                self._f.close()
+                self._f = None
+            except OSError as e:
+                self._failed(e)
 
     def __enter__(self) -> RecordingWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reason(e: OSError) -> str:
+    """'No space left on device' and the like, for one-line messages."""
+    return e.strerror or str(e) or type(e).__name__
 
 
 @dataclass(slots=True)

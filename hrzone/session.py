@@ -2,7 +2,12 @@
 
 The same code runs a live strap and a replay; only the source differs. LiveSession is the
 synchronous heart (one item at a time, used by benchmarks too); run_session drives it from an
-async HeartRateSource and guarantees the recording is closed on any exit, Ctrl-C included.
+async HeartRateSource, builds the recording header from the source's DeviceInfo, and on any
+clean end (the source ended, or the task was cancelled: Ctrl-C, SIGTERM, SIGHUP through
+hrzone.runner) writes a `stop` event and closes the recording. A recording without a final
+`stop` event was cut short by a crash or a kill -9. A failed write (full disk) stops the
+recording, not the session: see SessionResult.recording_error. Neither does a sink's OSError
+(the terminal of a display was closed): that sink is dropped and the session goes on.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from hrzone.series import Series, decode_payloads
 from hrzone.signal import pipeline
 from hrzone.signal.config import SignalConfig
 from hrzone.signal.pipeline import Output
-from hrzone.source import HeartRateSource, ReplaySource
+from hrzone.source import DeviceInfo, HeartRateSource, ReplaySource
 from hrzone.summary import Accumulator, Summary
 from hrzone.workout import Workout
 from hrzone.zones import CueConfig, Thresholds
@@ -47,8 +52,18 @@ class Sink:
 
 @dataclass(slots=True)
 class SessionResult:
+    """A finished session: its summary, the recording written (if any) and, if writing the
+    recording failed part-way (a full disk), why; the summary still covers the whole session."""
+
     summary: Summary
     recording: Path | None
+    recording_error: str | None = None
+
+
+def build_header(info: DeviceInfo, thresholds: Thresholds) -> Header:
+    """The recording header for a session of this device with these thresholds."""
+    return Header(created=info.created, device=dict(info.device), profile=info.strap,
+                  thresholds=thresholds.to_json(), source=info.source, extra=dict(info.extra))
 
 
 class LiveSession:
@@ -154,6 +169,40 @@ class LiveSession:
         return summary
 
 
+class _Guarded:
+    """A sink whose OSError (a display whose terminal was closed: EIO, EPIPE) drops the sink
+    instead of ending the session, so the summary, the recording and the history survive."""
+
+    def __init__(self, sink: Sink):
+        self.sink = sink
+        self.failed: OSError | None = None
+
+    def _call(self, name: str, *args: object) -> None:
+        if self.failed is None:
+            try:
+                getattr(self.sink, name)(*args)
+            except OSError as e:
+                self.failed = e
+
+    def on_start(self, header: Header, thresholds: Thresholds) -> None:
+        self._call("on_start", header, thresholds)
+
+    def on_output(self, out: Output, state: pipeline.State) -> None:
+        self._call("on_output", out, state)
+
+    def on_event(self, event: Event) -> None:
+        self._call("on_event", event)
+
+    def on_malformed(self, item: Notification, error: str) -> None:
+        self._call("on_malformed", item, error)
+
+    def close(self, summary: Summary) -> None:
+        self._call("close", summary)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sink, name)
+
+
 async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
                       record_to: Path | None = None, signal: SignalConfig | None = None,
                       cue_config: CueConfig | None = None, sinks: Iterable[Sink] = (),
@@ -161,27 +210,60 @@ async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
     """Run a source to its end (or until cancelled) and return the summary.
 
     Every item is recorded as it arrives, so an interruption never loses what was received.
-    `batch` > 1 processes items in groups (for replays as fast as possible; live uses 1).
+    Cancelling the task (hrzone.runner does so on Ctrl-C, SIGTERM, SIGHUP, with the signal's
+    name as the cancel message) ends the session like the source ending: the summary is
+    complete and the recording ends with a `stop` event giving the reason. `batch` > 1
+    processes items in groups (for replays as fast as possible; live uses 1).
     """
-    header = source.header
-    writer = RecordingWriter(record_to, header) if record_to is not None else None
+    header = build_header(source.info, thresholds)
+    sinks = [_Guarded(s) for s in sinks]
+    last = [0, 0]                      # (t_ns, wall_ns) of the latest item, for stamps
+    errors: list[str] = []
+
+    def stamp() -> tuple[int, int]:
+        now = source.stamp()
+        return (max(now[0], last[0]), now[1]) if now is not None else (last[0], last[1])
+
+    def write_failed(message: str) -> None:
+        errors.append(message)
+        note = Event(*stamp(), "note", {"message": f"recording stopped: {message}; the "
+                                                   "session goes on in memory"})
+        for s in sinks:
+            s.on_event(note)
+
+    writer = (RecordingWriter(record_to, header, on_error=write_failed)
+              if record_to is not None else None)
     live = LiveSession(header, thresholds, signal=signal, cue_config=cue_config, writer=writer,
-                       sinks=sinks, file=file or str(record_to or getattr(source, "path", "<live>")))
+                       sinks=sinks,  # type: ignore[arg-type]  # _Guarded is a Sink by duck typing
+                       file=file or str(record_to or getattr(source, "path", "<live>")))
     pending: list[Notification | Event] = []
+    reason: dict[str, str] = {"reason": "end"}
     try:
-        async for item in source.items():
-            pending.append(item)
-            if len(pending) >= batch:
+        try:
+            async for item in source.items():
+                if isinstance(item, Event) and item.kind == "stop":
+                    continue      # a replayed file's own end: this session writes its own
+                last[0], last[1] = item.t_ns, item.wall_ns
+                pending.append(item)
+                if len(pending) >= batch:
+                    live.feed_many(pending)
+                    pending = []
+        except asyncio.CancelledError as e:
+            # Ctrl-C / a signal / task cancellation: finish cleanly below
+            reason = ({"reason": "signal", "signal": str(e.args[0])} if e.args and e.args[0]
+                      else {"reason": "cancelled"})
+        finally:
+            if pending:
                 live.feed_many(pending)
-                pending = []
-    except asyncio.CancelledError:
-        pass  # Ctrl-C / task cancellation: finish cleanly below
-    finally:
-        if pending:
-            live.feed_many(pending)
-        await source.aclose()
+            await source.aclose()
+    except BaseException:
+        if writer is not None:        # not a clean end: close what was received, no stop event
+            writer.close()
+        raise
+    if writer is not None:
+        writer.write(Event(*stamp(), "stop", reason))
     summary = live.finish()
-    return SessionResult(summary, record_to)
+    return SessionResult(summary, record_to, errors[0] if errors else None)
 
 
 async def replay_file(path: Path, thresholds_for: Callable[[Header | None], Thresholds], *,

@@ -198,7 +198,7 @@ def test_device_not_found_and_bad_profile() -> None:
         go(missing())
 
     async def badprof() -> None:
-        await session([VirtualStrap(ramp(5))], None, profile="no-such")
+        await session([VirtualStrap(ramp(5))], None, strap="no-such")
 
     with pytest.raises(ProfileError, match="no-such"):
         go(badprof())
@@ -207,9 +207,9 @@ def test_device_not_found_and_bad_profile() -> None:
 def test_profile_matched_from_model_and_forced(tmp_path: Path) -> None:
     info = StrapInfo(name="Strap 42", model="HRM-Dual")
     _, src = go(session([VirtualStrap(ramp(10), info)], None))
-    assert src.profile is not None and src.profile.name == "garmin-hrm-dual"
+    assert src.strap is not None and src.strap.name == "garmin-hrm-dual"
     _, src = go(session([VirtualStrap(ramp(10), info)], tmp_path / "f.jsonl",
-                        profile="polar-verity-sense"))
+                        strap="polar-verity-sense"))
     hdr = read_recording(tmp_path / "f.jsonl").header
     assert hdr.profile == "polar-verity-sense" and hdr.extra["profile_matched"] is False
 
@@ -223,3 +223,55 @@ def test_contact_changes_become_events(tmp_path: Path) -> None:
     ev = [(e.t_ns // S, e.data) for e in read_recording(tmp_path / "r.jsonl").events
           if e.kind == "contact"]
     assert ev == [(15, {"contact": False}), (22, {"contact": True})]
+
+
+@pytest.mark.parametrize("outage_s", [2.5, 9.3, 31.7, 64.2, 150.6, 301.1])
+def test_data_flows_within_5_s_of_the_strap_being_back(tmp_path: Path, outage_s: float) -> None:
+    """However long the outage (the old exponential backoff had grown to 30 s after a minute),
+    the first notification after the strap is reachable again arrives within 5 s."""
+    start_s = 100.0
+    n = int(start_s + outage_s + 60)
+    strap = VirtualStrap(ramp(n), drops=[Window(start_s, outage_s)])
+    _, src = go(session([strap], tmp_path / "r.jsonl"))
+    rec = read_recording(tmp_path / "r.jsonl")
+    offset = rec.notifications[0].t_ns                   # strap time 0 on the recording's clock
+    back = offset + int((start_s + outage_s) * S)
+    after = [x.t_ns for x in rec.notifications if x.t_ns > offset + int(start_s * S)]
+    assert src.reconnects == 1 and after
+    assert after[0] >= back                              # nothing arrives while it is away
+    assert after[0] - back <= 5 * S, f"first notification {(after[0] - back) / S:.1f} s late"
+    # the strap's timeline goes on to its end once reconnected
+    assert len(after) >= n - int(start_s + outage_s) - 2
+
+
+def test_reconnect_waits_no_longer_than_the_capped_backoff_for_a_refusing_strap(
+        tmp_path: Path) -> None:
+    """A strap heard advertising but refusing connections is retried after a short, capped
+    backoff, not hammered and not abandoned; once it accepts, data flows within 5 s."""
+    strap = VirtualStrap(ramp(200), drops=[Window(50.0, 20.0)])
+    refusals = {"left": 6}
+    from hrzone.virtual.backend import VirtualClientBackend
+
+    real_connect = VirtualClientBackend.connect
+
+    async def flaky(self: Any, *a: Any, **kw: Any) -> None:
+        if strap.stats.connects >= 1 and strap.reachable() and refusals["left"] > 0:
+            refusals["left"] -= 1
+            from bleak.exc import BleakError
+            raise BleakError("connection refused (test)")
+        await real_connect(self, *a, **kw)
+
+    VirtualClientBackend.connect = flaky  # type: ignore[method-assign]
+    try:
+        _, src = go(session([strap], tmp_path / "r.jsonl"))
+    finally:
+        VirtualClientBackend.connect = real_connect  # type: ignore[method-assign]
+    rec = read_recording(tmp_path / "r.jsonl")
+    assert refusals["left"] == 0 and src.reconnects == 1
+    offset = rec.notifications[0].t_ns
+    back = offset + 70 * S
+    after = [x.t_ns for x in rec.notifications if x.t_ns > offset + 50 * S]
+    # six refusals cost 0.5 + 1 + 2 + 3 + 3 + 3 s of backoff, then a notification within 2 s
+    assert after[0] - back <= (0.5 + 1 + 2 + 3 + 3 + 3 + 2) * S
+    reconnect = next(e for e in rec.events if e.kind == "reconnect")
+    assert reconnect.data["attempts"] == 7

@@ -78,6 +78,7 @@ def test_live_json_one_status_per_second(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args, msg", [
     (["--virtual", "no-such-plan"], "no-such-plan"),
+    (["--virtual", "SRC", "--strap", "nope"], "nope"),
     (["--virtual", "SRC", "--profile", "nope"], "nope"),
     (["--virtual", "SRC", "--moderate", "150", "--high", "120"], "must be below"),
 ])
@@ -154,6 +155,21 @@ def test_every_command_has_help() -> None:
     for cmd in ("scan", "live", "calibrate"):
         r = invoke([cmd, "--help"])
         assert r.exit_code == 0 and "--virtual" in r.output
+    for cmd in ("live", "calibrate"):
+        r = invoke([cmd, "--help"])
+        assert "--strap" in r.output and "--profile" not in r.output   # the alias is hidden
+
+
+def test_deprecated_profile_option_still_picks_the_strap(tmp_path: Path) -> None:
+    src = make_recording(tmp_path / "src.jsonl", 20)
+    for opt in ("--strap", "--profile"):
+        out = tmp_path / f"o{opt}.jsonl"
+        r = invoke(["live", "--virtual", str(src), "--speed", "0", "--record", str(out),
+                    "--moderate", "100", "--high", "120", "--no-save", "--audio", "off", opt,
+                    "polar-oh1"])
+        assert r.exit_code == 0, r.output
+        assert read_recording(out).header.profile == "polar-oh1"
+        assert ("--profile is deprecated" in r.output) == (opt == "--profile")
 
 
 def test_live_speaks_logs_cues_and_saves_to_history(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from bleak.exc import BleakError
 
 from hrzone.ble.clock import Clock, RealClock, race
 from hrzone.errors import DeviceError, DeviceNotFoundError
-from hrzone.profiles import FirmwareProfile, match_profile, name_matches_any
+from hrzone.straps import FirmwareProfile, match_strap, name_matches_any
 
 HR_SERVICE_UUID = "0000180d-0000-1000-8000-00805f9b34fb"
 
@@ -46,7 +46,7 @@ def _candidate(device: BLEDevice, adv: AdvertisementData,
     if not has_hr and named is None:
         return None
     return Found(device, name, device.address, adv.rssi, has_hr,
-                 named or match_profile(profiles, name))
+                 named or match_strap(profiles, name))
 
 
 def _wanted(f: Found, target: str | None) -> bool:

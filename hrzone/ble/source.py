@@ -1,14 +1,17 @@
 """BleSource: a heart-rate strap over Bluetooth LE as a HeartRateSource.
 
     source = BleSource("Polar H10 1A2B3C4D")
-    await source.open()                 # scan, connect, read device info; header now known
+    await source.open()                 # scan, connect, read device info; source.info known
     result = await run_session(source, thresholds, record_to=path)
 
 Life of a session: scan (a `BLEDevice`, never a bare address, goes to BleakClient), connect,
 read Device Information / Body Sensor Location / battery, subscribe to 0x2A37. A supervisor task
 then watches the link: an unsolicited disconnect, or silence for `silent_s` while "connected"
 (a strap that stops notifying without dropping the link), leads to a `disconnect` event and
-reconnect attempts with exponential backoff until the user stops the session. Every BLE call has
+reconnect attempts until the user stops the session. While the strap is away hrzone keeps
+scanning (each scan ends as soon as the strap is heard), so data flows again within a few
+seconds of the strap being back, however long the outage; only failed connection attempts to a
+strap that *is* advertising back off, and never by more than `backoff_max_s`. Every BLE call has
 a timeout. Items are stamped with the Clock as they arrive; nothing received is dropped.
 """
 
@@ -28,9 +31,9 @@ from bleak.exc import BleakError
 from hrzone.ble.clock import Clock, RealClock, race
 from hrzone.ble.scan import Found, choose, scan
 from hrzone.errors import DeviceError
-from hrzone.profiles import FirmwareProfile, get_profile, load_profiles, match_profile
-from hrzone.recording import Event, Header, Notification, now_iso
-from hrzone.source import HeartRateSource
+from hrzone.recording import Event, Notification, now_iso
+from hrzone.source import DeviceInfo, HeartRateSource
+from hrzone.straps import FirmwareProfile, get_strap, load_straps, match_strap
 
 HR_MEASUREMENT = "00002a37-0000-1000-8000-00805f9b34fb"
 BODY_SENSOR_LOCATION = "00002a38-0000-1000-8000-00805f9b34fb"
@@ -53,8 +56,11 @@ class BleOptions:
     gatt_timeout_s: float = 5.0
     silent_s: float = 5.0
     battery_every_s: float = 300.0
-    backoff_first_s: float = 1.0
-    backoff_max_s: float = 30.0
+    # Only after a failed connection to a strap that was heard advertising; while it is not
+    # heard, hrzone scans back to back. The cap keeps "data within 5 s of the strap being
+    # back" true even after many failures.
+    backoff_first_s: float = 0.5
+    backoff_max_s: float = 3.0
     backoff_factor: float = 2.0
     rescan_s: float = 4.0
 
@@ -62,32 +68,30 @@ class BleOptions:
 class BleSource(HeartRateSource):
     """A live strap (real or virtual) as a HeartRateSource; see module docstring."""
 
-    def __init__(self, target: str | None = None, *, profile: str | None = None,
+    def __init__(self, target: str | None = None, *, strap: str | None = None,
                  options: BleOptions = BleOptions(), clock: Clock | None = None,
-                 profiles: dict[str, FirmwareProfile] | None = None,
-                 thresholds: dict[str, Any] | None = None, source_name: str = "ble",
+                 straps: dict[str, FirmwareProfile] | None = None, source_name: str = "ble",
                  client_backend: type[BaseBleakClient] | None = None,
                  scanner_backend: type[BaseBleakScanner] | None = None,
                  stop: asyncio.Event | None = None):
         self.target = target
-        self.forced_profile = profile
+        self.forced_strap = strap
         self.opt = options
         self.clock = clock or RealClock()
-        self.profiles = profiles if profiles is not None else load_profiles()
-        if profile is not None:
-            get_profile(profile, self.profiles)          # fail early on a bad --profile
-        self.thresholds = thresholds or {}
+        self.straps = straps if straps is not None else load_straps()
+        if strap is not None:
+            get_strap(strap, self.straps)          # fail early on a bad --strap
         self.source_name = source_name
         self._client_kw = {"backend": client_backend} if client_backend else {}
         self._scanner_backend = scanner_backend
         self.stop = stop or asyncio.Event()
         self.found: Found | None = None
-        self.profile: FirmwareProfile | None = None
+        self.strap: FirmwareProfile | None = None
         self.device: dict[str, Any] = {}
         self.battery: int | None = None
         self.connected = False
         self.reconnects = 0
-        self._header: Header | None = None
+        self._info: DeviceInfo | None = None
         self._client: BleakClient | None = None
         self._queue: asyncio.Queue[Notification | Event] = asyncio.Queue()
         self._lost = asyncio.Event()
@@ -101,10 +105,13 @@ class BleSource(HeartRateSource):
     # --- HeartRateSource ------------------------------------------------------------------
 
     @property
-    def header(self) -> Header:
-        if self._header is None:
-            raise DeviceError("BleSource.open() must connect before the header is known")
-        return self._header
+    def info(self) -> DeviceInfo:
+        if self._info is None:
+            raise DeviceError("BleSource.open() must connect before the device is known")
+        return self._info
+
+    def stamp(self) -> tuple[int, int]:
+        return max(0, self._t()), self.clock.wall_ns()
 
     async def items(self) -> AsyncIterator[Notification | Event]:
         """Notifications and events as they arrive, until `stop` is set (or cancellation)."""
@@ -137,30 +144,29 @@ class BleSource(HeartRateSource):
 
     # --- opening --------------------------------------------------------------------------
 
-    async def open(self) -> Header:
-        """Scan, connect, read device information, subscribe; return the recording header.
+    async def open(self) -> DeviceInfo:
+        """Scan, connect, read device information, subscribe; return what is known of it.
 
         Time 0 of the recording is the moment the first connection is made.
         """
         found = choose(await self._scan(self.opt.scan_s), self.target)
         self.found = found
         await self._connect(found)
-        self.profile = (get_profile(self.forced_profile, self.profiles) if self.forced_profile
-                        else match_profile(self.profiles, found.name, self.device.get("model")))
-        self._header = Header(created=now_iso(self._wall0), device=dict(self.device),
-                              profile=self.profile.name, thresholds=dict(self.thresholds),
-                              source=self.source_name,
-                              extra={"profile_matched": self.forced_profile is None})
+        self.strap = (get_strap(self.forced_strap, self.straps) if self.forced_strap
+                      else match_strap(self.straps, found.name, self.device.get("model")))
+        self._info = DeviceInfo(created=now_iso(self._wall0), device=dict(self.device),
+                                strap=self.strap.name, source=self.source_name,
+                                extra={"profile_matched": self.forced_strap is None})
         self._event("connect", name=found.name, address=found.address, rssi=found.rssi,
-                    profile=self.profile.name)
+                    profile=self.strap.name)
         if self.battery is not None:
             self._event("battery", level=self.battery)
         self._supervisor = asyncio.get_running_loop().create_task(self._supervise(),
                                                                   name="hrzone-ble-supervisor")
-        return self._header
+        return self._info
 
     async def _scan(self, timeout_s: float) -> list[Found]:
-        return await scan(self.profiles, timeout_s=timeout_s, target=self.target,
+        return await scan(self.straps, timeout_s=timeout_s, target=self.target,
                           clock=self.clock, backend=self._scanner_backend)
 
     async def _call(self, aw: Awaitable[T], what: str, timeout_s: float | None = None) -> T:
@@ -275,30 +281,48 @@ class BleSource(HeartRateSource):
                         self._event("battery", level=level)
 
     async def _reconnect(self) -> None:
-        """Rescan and reconnect with exponential backoff until connected or stopped."""
+        """Rescan and reconnect until connected or stopped.
+
+        Not hearing the strap costs no waiting beyond the scan itself (which ends as soon as
+        the strap is heard), so a strap coming back after any outage is reconnected within
+        about one advertising interval plus a connection. A strap heard but refusing the
+        connection is retried after a short backoff, capped at `backoff_max_s`.
+        """
         assert self.found is not None
         down_at = self.clock.now_ns()
         delay = self.opt.backoff_first_s
         attempts = 0
         target = self.found.address
         while not self.stop.is_set():
-            attempts += 1
+            # a fresh BLEDevice each time: on macOS/BlueZ an old handle can go stale
             try:
-                # a fresh BLEDevice each time: on macOS/BlueZ an old handle can go stale
-                found = [f for f in await self._scan(self.opt.rescan_s)
+                found = [f for f in await self._scan_for(target, self.opt.rescan_s)
                          if f.address.lower() == target.lower()]
-                if found:
-                    await self._connect(found[0])
-                    self.reconnects += 1
-                    self._event("reconnect", attempts=attempts,
-                                down_s=round((self.clock.now_ns() - down_at) / 1e9, 3))
-                    if self.battery is not None:
-                        self._event("battery", level=self.battery)
-                    return
             except DeviceError:
-                pass
-            await self.clock.sleep(delay)
-            delay = min(self.opt.backoff_max_s, delay * self.opt.backoff_factor)
+                found = []          # the adapter refused a scan: wait, then scan again
+                await self.clock.sleep(delay)
+                delay = min(self.opt.backoff_max_s, delay * self.opt.backoff_factor)
+                continue
+            if not found:
+                continue            # not back yet: scan again at once
+            attempts += 1           # connection attempts, in the reconnect event
+            try:
+                await self._connect(found[0])
+            except DeviceError:
+                await self.clock.sleep(delay)
+                delay = min(self.opt.backoff_max_s, delay * self.opt.backoff_factor)
+                continue
+            self.reconnects += 1
+            self._event("reconnect", attempts=attempts,
+                        down_s=round((self.clock.now_ns() - down_at) / 1e9, 3))
+            if self.battery is not None:
+                self._event("battery", level=self.battery)
+            return
+
+    async def _scan_for(self, address: str, timeout_s: float) -> list[Found]:
+        """Scan until the strap at `address` is heard (or timeout_s clock seconds pass)."""
+        return await scan(self.straps, timeout_s=timeout_s, target=address,
+                          clock=self.clock, backend=self._scanner_backend)
 
 
 async def _first(getter: asyncio.Future[Any], stop: asyncio.Event) -> bool:

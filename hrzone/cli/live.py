@@ -24,6 +24,7 @@ from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
 from hrzone.errors import DeviceError, PlanError
+from hrzone.runner import run_cancellable
 from hrzone.session import SessionResult, Sink, run_session
 from hrzone.zones import Thresholds
 
@@ -59,10 +60,24 @@ def virtual_options(f: Callable[..., Any]) -> Callable[..., Any]:
                              "(no Bluetooth needed).")(f)
 
 
+def _deprecated_profile(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        click.echo("Warning: --profile is deprecated for the strap's firmware profile; "
+                   "use --strap.", err=True)
+        ctx.meta["hrzone.strap"] = value
+
+
+def _strap(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    return value if value is not None else ctx.meta.get("hrzone.strap")
+
+
 def device_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--profile", "profile",
-                     help="Firmware profile to use instead of the automatic match "
-                          "(see firmware_profiles/).")(f)
+    # --profile was the old name of --strap (confusable with the user profile): hidden alias
+    f = click.option("--profile", hidden=True, expose_value=False, is_eager=True,
+                     callback=_deprecated_profile)(f)
+    f = click.option("--strap", "strap", metavar="NAME", callback=_strap,
+                     help="Firmware profile of the strap (firmware_profiles/*.toml) instead of "
+                          "the automatic match, e.g. garmin-hrm-dual.")(f)
     return click.option("--device", "device", metavar="ADDRESS|NAME",
                         help="Strap to connect to (default: the strongest one found).")(f)
 
@@ -75,10 +90,10 @@ def device_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool) -> None:
     """List heart-rate straps in range: name, address, signal strength, matched profile."""
     from hrzone.ble.scan import scan
-    from hrzone.profiles import load_profiles
+    from hrzone.straps import load_straps
 
     async def go() -> list[Any]:
-        profiles = load_profiles()
+        profiles = load_straps()
         if virtual is None:
             return await scan(profiles, timeout_s=timeout_s)
         air = _virtual_air(virtual, speed or 0)
@@ -103,7 +118,7 @@ def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool)
                    f"profile {f.profile.name}{hr}")
 
 
-async def _live(opts: dict[str, Any], *, device: str | None, profile: str | None,
+async def _live(opts: dict[str, Any], *, device: str | None, strap: str | None,
                 record: Path | None, virtual: str | None, speed: float, sinks: list[Sink],
                 thresholds: Thresholds, on_source: Callable[[Any, asyncio.AbstractEventLoop], None]
                 | None = None) -> SessionResult:
@@ -114,9 +129,9 @@ async def _live(opts: dict[str, Any], *, device: str | None, profile: str | None
     air = None
     if virtual is not None:
         air = _virtual_air(virtual, speed)
-        source = virtual_source(air, device, profile=profile, thresholds=thresholds.to_json())
+        source = virtual_source(air, device, strap=strap)
     else:
-        source = BleSource(device, profile=profile, thresholds=thresholds.to_json())
+        source = BleSource(device, strap=strap)
     try:
         await source.open()
         if on_source is not None:
@@ -131,21 +146,6 @@ async def _live(opts: dict[str, Any], *, device: str | None, profile: str | None
                 await closer()
 
 
-def _run_cancellable(coro: Any) -> SessionResult:
-    """asyncio.run that turns Ctrl-C into task cancellation, so the session ends cleanly."""
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(coro)
-    try:
-        while True:
-            try:
-                return loop.run_until_complete(task)
-            except KeyboardInterrupt:
-                task.cancel()       # run_session catches the cancellation and finishes
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-
-
 @cli.command("live")
 @device_options
 @click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
@@ -156,7 +156,7 @@ def _run_cancellable(coro: Any) -> SessionResult:
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Add the finished session to your history (hrzone week).")
 @json_option
-def live_cmd(device: str | None, profile: str | None, record: Path | None, virtual: str | None,
+def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual: str | None,
              speed: float, as_json: bool, audio: str, cue_log: Path | None,
              audio_out: Path | None, save: bool, **opts: Any) -> None:
     """Show intensity live from a strap until Ctrl-C; record everything; print the summary.
@@ -171,10 +171,10 @@ def live_cmd(device: str | None, profile: str | None, record: Path | None, virtu
     record = record or _default_record_path()
     display = make_display(as_json)
     cue = cue_sink_from_options(audio, cue_log, audio_out, play=True, weekly=True)
-    res = _run_cancellable(_live(opts, device=device, profile=profile, record=record,
-                                 virtual=virtual, speed=speed,
-                                 sinks=[display, *([cue] if cue is not None else [])],
-                                 thresholds=thresholds))
+    res = run_cancellable(_live(opts, device=device, strap=strap, record=record,
+                                virtual=virtual, speed=speed,
+                                sinks=[display, *([cue] if cue is not None else [])],
+                                thresholds=thresholds))
     saved = None
     if save and res.summary.samples:
         from hrzone.store import save_session
@@ -184,6 +184,9 @@ def live_cmd(device: str | None, profile: str | None, record: Path | None, virtu
         click.echo("")
         click.echo(summary_text(res.summary))
         click.echo(f"Recording: {record}")
+        if res.recording_error:
+            click.echo(f"Recording stopped early: {res.recording_error}; the summary above "
+                       "covers the whole session.")
         if saved is not None:
             click.echo(f"Saved to your history as session {saved.id}"
                        + (f" (same workout as session {saved.duplicate_of})"
@@ -255,7 +258,7 @@ def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None
 @click.option("--accept", is_flag=True, help="Save the proposed thresholds without asking.")
 @virtual_options
 @json_option
-def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
+def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
                   from_: Path | None, window_s: float, accept: bool, virtual: str | None,
                   speed: float, as_json: bool) -> None:
     """Guided talk test: mark when you can no longer sing, then talk; get bpm thresholds.
@@ -276,10 +279,10 @@ def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
                 enter = "" if single else " + Enter"
                 click.echo(f"Talk test: press s{enter} when you can no longer sing comfortably, "
                            f"t{enter} when you can no longer talk comfortably, q{enter} to finish.")
-            _run_cancellable(_live({}, device=device, profile=profile, record=record,
-                                   virtual=virtual, speed=speed,
-                                   sinks=[make_display(as_json, sys.stderr if as_json else None)],
-                                   thresholds=provisional, on_source=_key_reader))
+            run_cancellable(_live({}, device=device, strap=strap, record=record,
+                                  virtual=virtual, speed=speed,
+                                  sinks=[make_display(as_json, sys.stderr if as_json else None)],
+                                  thresholds=provisional, on_source=_key_reader))
         from_ = record
     proposal = propose_from_recording(from_, window_s=window_s)
     th = proposal.thresholds

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from hrzone.recording import Event, Header, Notification
 from hrzone.simulator.engine import SimResult
-from hrzone.source import HeartRateSource
+from hrzone.source import DeviceInfo, HeartRateSource
 
 
 class SimulatorSource(HeartRateSource):
@@ -23,7 +23,12 @@ class SimulatorSource(HeartRateSource):
 
     @property
     def header(self) -> Header:
+        """The simulation's header (what a recording of it would start with)."""
         return self.result.header
+
+    @property
+    def info(self) -> DeviceInfo:
+        return DeviceInfo.from_header(self.result.header)
 
     async def items(self) -> AsyncIterator[Notification | Event]:
         t0 = time.monotonic()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hrzone.errors import ProfileError
-from hrzone.profiles import (
-    DEFAULT_DIR, GENERIC, get_profile, load_profile_file, load_profiles, match_profile,
+from hrzone.straps import (
+    DEFAULT_DIR, GENERIC, get_strap, load_strap_file, load_straps, match_strap,
     name_matches_any,
 )
 from hrzone.signal.config import SignalConfig
@@ -21,9 +21,9 @@ REQUIRED_FAMILIES = ("generic", "polar-h10", "polar-h9", "polar-oh1", "polar-ver
 
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_profile_validates_and_sources_every_fact(path: Path) -> None:
-    prof = load_profile_file(path)
+    prof = load_strap_file(path)
     assert prof.name == path.stem
-    # every fact the file states has a source (parse_profile enforces it; check the result too)
+    # every fact the file states has a source (parse_strap enforces it; check the result too)
     stated = {k for k in prof.sources}
     assert {"sensor", "rr", "contact", "off_body"} <= stated
     for src in prof.sources.values():
@@ -31,7 +31,7 @@ def test_bundled_profile_validates_and_sources_every_fact(path: Path) -> None:
 
 
 def test_required_families_present() -> None:
-    profiles = load_profiles()
+    profiles = load_straps()
     for name in REQUIRED_FAMILIES:
         assert name in profiles
     assert profiles["energy-status"].energy_expended == "status"
@@ -53,18 +53,18 @@ def test_required_families_present() -> None:
     ("Polar H10 1A2B3C4D", "HRM-Dual", "polar-h10"),  # the name wins over the model
 ])
 def test_matching(adv_name: str | None, model: str | None, expected: str) -> None:
-    assert match_profile(load_profiles(), adv_name, model).name == expected
+    assert match_strap(load_straps(), adv_name, model).name == expected
 
 
 def test_name_matches_any_excludes_generic() -> None:
-    profiles = load_profiles()
+    profiles = load_straps()
     assert name_matches_any(profiles, "Random") is None
     assert name_matches_any(profiles, "TICKR 55AA").name == "wahoo-tickr"  # type: ignore[union-attr]
 
 
 def test_signal_config_mapping() -> None:
     base = SignalConfig()
-    profiles = load_profiles()
+    profiles = load_straps()
     dual = profiles["garmin-hrm-dual"].signal_config(base)
     assert dual.drop_trailing_rr and not base.drop_trailing_rr
     optical = profiles["polar-verity-sense"].signal_config(base)
@@ -79,7 +79,7 @@ def test_signal_config_mapping() -> None:
 
 def test_get_profile_unknown_lists_names() -> None:
     with pytest.raises(ProfileError, match="unknown.*polar-h10"):
-        get_profile("nope")
+        get_strap("nope")
 
 
 def _write(tmp_path: Path, body: str, name: str = "x.toml") -> Path:
@@ -117,20 +117,20 @@ off_body = "a public source 4"
 def test_bad_profile_names_file_and_key(tmp_path: Path, body: str, key: str) -> None:
     p = _write(tmp_path, body)
     with pytest.raises(ProfileError) as e:
-        load_profile_file(p)
+        load_strap_file(p)
     assert str(p) in str(e.value) and key in str(e.value)
 
 
 def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="not valid TOML"):
-        load_profile_file(_write(tmp_path, "sensor = ["))
+        load_strap_file(_write(tmp_path, "sensor = ["))
     with pytest.raises(ProfileError, match="no such"):
-        load_profile_file(tmp_path / "missing.toml")
+        load_strap_file(tmp_path / "missing.toml")
 
 
 def test_user_folder_overrides_bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path, GOOD.replace('rr = true', 'rr = false'), "polar-h10.toml")
     monkeypatch.setenv("HRZONE_FIRMWARE_PROFILES", str(tmp_path))
-    profiles = load_profiles()
+    profiles = load_straps()
     assert profiles["polar-h10"].rr is False
     assert GENERIC in profiles

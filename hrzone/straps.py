@@ -1,4 +1,7 @@
-"""Firmware profiles: per-strap quirks as data (``firmware_profiles/*.toml``).
+"""Straps: what hrzone knows about each family of heart-rate straps, as data
+(``firmware_profiles/*.toml``, one *firmware profile* per family).
+
+Not to be confused with ``hrzone.profile``, the user's own profile (age, thresholds, cues).
 
 Each profile states facts about one family of straps (name patterns, ECG or optical sensor, RR
 support and quirks, contact detection, what the Energy Expended field means, what happens when
@@ -6,7 +9,7 @@ the strap is taken off, settling time) and gives the public source of every fact
 ``[sources]`` table. A profile maps onto signal-core settings with
 :meth:`FirmwareProfile.signal_config`; no code anywhere says ``if model == ...``.
 
-Matching (:func:`match_profile`): the advertised name against ``name_patterns`` first, then the
+Matching (:func:`match_strap`): the advertised name against ``name_patterns`` first, then the
 Device Information model string against ``model_patterns``, else the ``generic`` profile.
 """
 
@@ -114,7 +117,7 @@ def _type_name(t: type | tuple[type, ...]) -> str:
         t if isinstance(t, type) else float, "a number")  # type: ignore[arg-type]
 
 
-def parse_profile(path: Path, raw: dict[str, Any]) -> FirmwareProfile:
+def parse_strap(path: Path, raw: dict[str, Any]) -> FirmwareProfile:
     """Validate one parsed TOML document; raise ProfileError naming the file and the key."""
     where = str(path)
     for key in raw:
@@ -181,7 +184,7 @@ def parse_profile(path: Path, raw: dict[str, Any]) -> FirmwareProfile:
                            **values)
 
 
-def load_profile_file(path: str | os.PathLike[str]) -> FirmwareProfile:
+def load_strap_file(path: str | os.PathLike[str]) -> FirmwareProfile:
     """Read and validate one firmware profile file."""
     p = Path(path)
     try:
@@ -191,42 +194,42 @@ def load_profile_file(path: str | os.PathLike[str]) -> FirmwareProfile:
         raise ProfileError(f"{p}: no such firmware profile") from None
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{p}: not valid TOML ({e})") from None
-    return parse_profile(p, raw)
+    return parse_strap(p, raw)
 
 
-def profile_dirs() -> list[Path]:
+def strap_dirs() -> list[Path]:
     """Where profiles are read from: $HRZONE_FIRMWARE_PROFILES (os.pathsep-separated), then
     the bundled folder. A later folder never overrides a profile of the same name."""
     extra = [Path(d) for d in os.environ.get(PROFILE_DIR_ENV, "").split(os.pathsep) if d]
     return [*extra, DEFAULT_DIR]
 
 
-def load_profiles(dirs: Iterable[Path] | None = None) -> dict[str, FirmwareProfile]:
+def load_straps(dirs: Iterable[Path] | None = None) -> dict[str, FirmwareProfile]:
     """All profiles by name (file stem), the first folder winning on duplicate names."""
     out: dict[str, FirmwareProfile] = {}
-    for d in (profile_dirs() if dirs is None else dirs):
+    for d in (strap_dirs() if dirs is None else dirs):
         if not Path(d).is_dir():
             continue
         for p in sorted(Path(d).glob("*.toml")):
             if p.stem not in out:
-                out[p.stem] = load_profile_file(p)
+                out[p.stem] = load_strap_file(p)
     if GENERIC not in out:
         raise ProfileError(f"no '{GENERIC}' firmware profile found in "
-                           f"{', '.join(str(d) for d in (dirs or profile_dirs()))}")
+                           f"{', '.join(str(d) for d in (dirs or strap_dirs()))}")
     return out
 
 
-def get_profile(name: str, profiles: dict[str, FirmwareProfile] | None = None) -> FirmwareProfile:
-    """The profile called `name` (for --profile); ProfileError lists the known names."""
-    profiles = load_profiles() if profiles is None else profiles
+def get_strap(name: str, profiles: dict[str, FirmwareProfile] | None = None) -> FirmwareProfile:
+    """The firmware profile called `name` (for --strap); ProfileError lists the known names."""
+    profiles = load_straps() if profiles is None else profiles
     try:
         return profiles[name]
     except KeyError:
-        raise ProfileError(f"--profile {name!r} is unknown (known: {', '.join(sorted(profiles))})"
+        raise ProfileError(f"--strap {name!r} is unknown (known: {', '.join(sorted(profiles))})"
                            ) from None
 
 
-def match_profile(profiles: dict[str, FirmwareProfile], name: str | None = None,
+def match_strap(profiles: dict[str, FirmwareProfile], name: str | None = None,
                   model: str | None = None) -> FirmwareProfile:
     """Best profile for a device: name pattern first, then model string, else generic."""
     cands = [p for k, p in sorted(profiles.items()) if k != GENERIC]
