@@ -27,14 +27,15 @@ ZONE_COLOURS = {"low": "#dbe9f6", "moderate": "#d9f0d3", "high": "#fde0c5"}
 MODERATE_COLOUR, VIGOROUS_COLOUR = "#4daf4a", "#e66101"
 
 
-def _check_size(size_px: tuple[int, int]) -> None:
+def check_size(size_px: tuple[int, int]) -> None:
+    """HrzoneError unless both sides are 100-10000 px."""
     w, h = size_px
     if not (100 <= w <= 10_000 and 100 <= h <= 10_000):
         raise HrzoneError(f"plot size {w}x{h} px is not allowed (100-10000 each way)")
 
 
 def _figure(size_px: tuple[int, int]) -> Figure:
-    _check_size(size_px)
+    check_size(size_px)
     w, h = size_px
     fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -126,7 +127,7 @@ def plot_workout_file(src: str | os.PathLike[str], thresholds: Thresholds,
     """Load a workout file, run it through the signal core and plot it (see plot_session)."""
     from hrzone.loader import load_workout
 
-    _check_size(size_px)
+    check_size(size_px)
     return plot_workout(load_workout(src, fmt), thresholds, path, size_px)
 
 
@@ -135,7 +136,7 @@ def plot_workout(w: Workout, thresholds: Thresholds, path: str | os.PathLike[str
     """Run a loaded workout through the signal core and plot it (see plot_session)."""
     from hrzone.signal import pipeline
 
-    _check_size(size_px)
+    check_size(size_px)
     out, _ = pipeline.run(w.series, pipeline.initial(thresholds, w.signal))
     start = w.start + timedelta(seconds=float(out.t_s[0]) if len(out) else 0.0)
     title = f"{Path(w.path).name} - {start:%Y-%m-%d %H:%M}"

@@ -83,8 +83,9 @@ def plot_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
               opts: Mapping[str, Any] | None = None, fmt: str | None = None,
               size_px: tuple[int, int] = (1200, 500)) -> Path:
     """Plot a workout file (HR, zone bands, gaps, cue events) as a PNG; returns the PNG path."""
-    from hrzone.plot import plot_workout  # matplotlib is slow to import: only when plotting
+    from hrzone.plot import check_size, plot_workout  # matplotlib: imported only to plot
 
+    check_size(size_px)
     w = load(path, fmt)
     return plot_workout(w, thresholds_for(opts, w.header, str(w.path)), output, size_px=size_px)
 

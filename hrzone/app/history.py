@@ -184,10 +184,12 @@ class RecomputeReport:
     applied: bool
 
     def line(self) -> str:
-        """The one-line preview (or result) a user reads."""
+        """The one-line preview (or result) a user reads; a preview that changes nothing is ''."""
         if not self.changed:
+            if not self.applied:
+                return ""
             return (f"all {self.sessions} session(s) already credited with these thresholds"
-                    if self.applied or self.sessions else "no sessions in your history yet")
+                    if self.sessions else "no sessions in your history yet")
         week = (f"this week {shown_min(self.week_before_min):.1f} -> "
                 f"{shown_min(self.week_after_min):.1f} min")
         if self.applied:
@@ -253,3 +255,13 @@ def save_replay(summary: Summary, path: str | os.PathLike[str],
     its recording header says so. Returns the history entry and the origin."""
     origin = origin_of(recording_header(path)) if fmt in (None, "recording") else "device"
     return store.save_session(summary, path, origin), origin
+
+
+def recompute_offer(key: str, thresholds: Thresholds | None) -> str:
+    """After profile key `key` was set (or calibration saved thresholds): the one-line preview
+    of what `hrzone log recompute` would change, or '' when nothing would."""
+    from hrzone.app.thresholds import PROFILE_THRESHOLD_KEYS
+
+    if thresholds is None or key not in PROFILE_THRESHOLD_KEYS:
+        return ""
+    return recompute_preview(thresholds).line()

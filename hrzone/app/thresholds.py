@@ -15,6 +15,9 @@ from hrzone.zones import Thresholds, resolve_thresholds
 
 NO_THRESHOLDS = ("no thresholds: give --age (and --rest), --max, or --moderate and --high in "
                  "bpm, or save them once with 'hrzone profile set'")
+# Profile keys whose change changes the thresholds (and so what `log recompute` would do).
+PROFILE_THRESHOLD_KEYS = frozenset({"age", "rest_hr", "max_hr", "method", "moderate_bpm",
+                                    "high_bpm", "ceiling_bpm", "beta_blocker"})
 OPTION_KEYS = ("age", "rest", "max_hr", "method", "moderate", "high", "ceiling", "beta_blocker")
 
 

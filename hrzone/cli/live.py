@@ -110,9 +110,10 @@ def live_cmd(device: str | None, profile: str | None, record: Path | None, virtu
     res = run_live(req, as_json=as_json,
                    notify=lambda msg: click.echo(f"Note: {msg}", err=True))
     if as_json:
-        echo_json({"type": "saved", "recording": str(res.recording), "origin": res.origin,
-                   "id": None if res.saved is None else res.saved.id,
-                   "duplicate_of": None if res.saved is None else res.saved.duplicate_of})
+        if res.saved is not None:
+            echo_json({"type": "saved", "id": res.saved.id, "created": res.saved.created,
+                       "duplicate_of": res.saved.duplicate_of, "origin": res.origin,
+                       "recording": str(res.recording)})
         return
     from hrzone.cli.report import summary_text
     click.echo("")
@@ -239,9 +240,11 @@ def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
 
 def _offer_recompute(th: Thresholds) -> None:
     """One line: what `hrzone log recompute` would change with the thresholds just saved."""
-    from hrzone.app.history import recompute_preview
+    from hrzone.app.history import recompute_offer
 
-    click.echo(recompute_preview(th).line())
+    offer = recompute_offer("moderate_bpm", th)
+    if offer:
+        click.echo(offer)
 
 
 def _save_thresholds(th: Thresholds) -> None:

@@ -75,9 +75,14 @@ def set_(key: str, value: str) -> None:
     prof = set_value(key, value)
     click.echo(f"{key} = {value} ({prof.path})")
     try:
-        profile_thresholds(prof)
+        thr = profile_thresholds(prof)
     except HrzoneError as e:  # keys are set one at a time; say what is still missing
         click.echo(f"Note: {e}", err=True)
+    else:
+        from hrzone.app.history import recompute_offer
+        offer = recompute_offer(key, thr)
+        if offer:
+            click.echo(offer)
 
 
 @profile_group.command("path")
