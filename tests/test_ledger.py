@@ -13,7 +13,6 @@ from history_helpers import fake, make_recording, wobbly
 
 from hrzone import store
 from hrzone.cli import cli
-from hrzone.zones import resolve_thresholds
 
 WALK = RECORDINGS / "walk30.jsonl"
 T0 = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)
