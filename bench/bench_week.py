@@ -34,6 +34,11 @@ class FakeSummary:
         self.fmt, self.has_rr = "recording", True
         self.duration_s = float(hr.size)
         self.valid_s = float(np.count_nonzero(hr))
+        from hrzone.zones import HIGH, LOW, MODERATE, classify
+
+        z = classify(hr.astype(float), hr > 0, thresholds)  # type: ignore[arg-type]
+        self.low_s, self.moderate_s, self.high_s = (float(np.count_nonzero(z == k))
+                                                    for k in (LOW, MODERATE, HIGH))
 
     def to_json(self) -> dict[str, object]:
         return {"start": self.start.isoformat(), "format": self.fmt}

@@ -18,12 +18,12 @@ to the target zone after an unannounced dip is announced again.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from hrzone.errors import ProfileError
+from hrzone.credit import shown_min, spoken_min
 from hrzone.phrases import DEFAULT_LANGUAGE, check_language, minutes, phrase
 from hrzone.zones import HIGH, LOW, MODERATE, ZONE_NAMES, CueEvent
 
@@ -141,7 +141,7 @@ class CueInput:
 class EngineState:
     """Explicit state of the cue engine (see CueEngine.step)."""
 
-    weekly_before_min: int = 0
+    weekly_before_min: float = 0.0
     t0_s: float | None = None              # session start (time of the first input)
     t_s: float | None = None               # latest input time
     valid: bool = False
@@ -176,7 +176,7 @@ class CueEngine:
         if not isinstance(weekly_before_min, (int, float)) or weekly_before_min < 0:
             raise ProfileError(f"weekly minutes before the session must be >= 0, got {weekly_before_min!r}")
         every = self.prefs.milestone_every_min
-        return EngineState(weekly_before_min=int(weekly_before_min), next_milestone_min=every,
+        return EngineState(weekly_before_min=float(weekly_before_min), next_milestone_min=every,
                            goal_done=weekly_before_min >= self.prefs.weekly_goal_min > 0)
 
     def text(self, phrase_id: str, **params: object) -> str:
@@ -234,13 +234,16 @@ class CueEngine:
         s = replace(state, pending=(), finished=True)
         if not self.prefs.end:
             return [], s
-        session_min = int(math.floor(s.credited_s / 60.0 + 1e-9))
+        # The numbers every screen shows (hrzone.credit): the week adds unrounded minutes.
+        session_min = s.credited_s / 60.0
+        shown = shown_min(session_min)
+        said = minutes(self.prefs.language, int(shown) if shown == int(shown) else shown)
         goal = self.prefs.weekly_goal_min
         if goal > 0:
-            text = self.text("end", session=minutes(self.prefs.language, session_min),
-                             week=s.weekly_before_min + session_min, goal=goal)
+            text = self.text("end", session=said, goal=goal,
+                             week=spoken_min(s.weekly_before_min + session_min))
         else:
-            text = self.text("end.nogoal", session=minutes(self.prefs.language, session_min))
+            text = self.text("end.nogoal", session=said)
         return [Cue(t, "end", STATUS, text, "end")], replace(s, last_spoken_t=t)
 
     # -- internals ---------------------------------------------------------------------------

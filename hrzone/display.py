@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from hrzone.credit import credited_min, shown_min
 from hrzone.recording import Event, Header, Notification
 from hrzone.session import Sink
 from hrzone.signal import pipeline
@@ -42,7 +43,7 @@ class LiveStatus:
 
     @property
     def credited_min(self) -> float:
-        return (self.zone_s[MODERATE] + 2.0 * self.zone_s[HIGH]) / 60.0
+        return credited_min(self.zone_s[MODERATE], self.zone_s[HIGH])
 
     def update(self, out: Output) -> None:
         if len(out) == 0:
@@ -79,7 +80,7 @@ class LiveStatus:
                 round(self.hr_bpm, 1), "zone": self.zone,
                 "low_s": round(self.zone_s[LOW], 1), "moderate_s": round(self.zone_s[MODERATE], 1),
                 "high_s": round(self.zone_s[HIGH], 1),
-                "credited_min": round(self.credited_min, 2), "contact": self.contact,
+                "credited_min": shown_min(self.credited_min), "contact": self.contact,
                 "battery": self.battery, "link": self.link, "malformed": self.malformed}
 
 
@@ -161,7 +162,7 @@ class LineSink(StatusSink):
         if s.t_s >= self._next:
             self._next = s.t_s + self.every_s
             hr = "--" if s.hr_bpm is None else f"{s.hr_bpm:.0f}"
-            self._line(f"HR {hr} bpm, {s.zone}, credited {s.credited_min:.1f} min")
+            self._line(f"HR {hr} bpm, {s.zone}, credited {shown_min(s.credited_min):.1f} min")
 
     def on_event(self, event: Event) -> None:
         super().on_event(event)
@@ -199,7 +200,7 @@ class PanelSink(StatusSink):
         t.add_row("Zone", f"[bold {style}]{s.zone.upper()}[/]")
         t.add_row("Time", f"low {_mmss(s.zone_s[LOW])}  moderate {_mmss(s.zone_s[MODERATE])}  "
                           f"high {_mmss(s.zone_s[HIGH])}")
-        t.add_row("Credited", f"{s.credited_min:.1f} min")
+        t.add_row("Credited", f"{shown_min(s.credited_min):.1f} min")
         contact = {None: "n/a", True: "ok", False: "[red]lost[/]"}[s.contact]
         link = "[yellow]reconnecting…[/]" if s.link != "connected" else "connected"
         bat = "?" if s.battery is None else f"{s.battery}%"

@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from hrzone.errors import HrzoneError
 from hrzone.paths import write_private
+from hrzone.workout import Workout
 from hrzone.zones import ZONE_NAMES, Thresholds, classify
 
 TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -50,13 +50,15 @@ class Track:
     name: str = ""
 
 
-def track_from_workout(path: str | os.PathLike[str], thresholds: Thresholds,
+def track_from_workout(src: Workout | str | os.PathLike[str], thresholds: Thresholds,
                        fmt: str | None = None) -> Track:
-    """Load a workout file and run it through the signal core (cleaned HR, zones, credit)."""
+    """Run a workout (or the workout file `src`) through the signal core (cleaned HR, zones,
+    credit)."""
     from hrzone.loader import load_workout
     from hrzone.signal import pipeline
 
-    w = load_workout(path, fmt)
+    w = src if isinstance(src, Workout) else load_workout(src, fmt)
+    path = w.path
     out, _ = pipeline.run(w.series, pipeline.initial(thresholds, w.signal))
     sport = SPORTS.get(str(w.meta.get("sport", "")).lower(), "Other")
     hr = np.where(out.valid, out.hr_bpm, np.nan)
@@ -154,28 +156,3 @@ def write_tcx(track: Track, path: str | os.PathLike[str]) -> Path:
 def write_csv(track: Track, path: str | os.PathLike[str]) -> Path:
     """Write the track as a CSV file (0o600, temp file renamed over `path`: paths.write_private)."""
     return write_private(path, csv_text(track))
-
-
-def track_for(ref: str, thresholds: Thresholds | None, fmt: str | None = None) -> Track:
-    """The Track for a session id from the history or a workout file path.
-
-    A stored session is re-read from its file when that is unchanged (full detail); otherwise it
-    is rebuilt from the stored per-second HR. Thresholds default to those the session was
-    credited with.
-    """
-    from hrzone import store
-
-    if not ref.isdigit() or Path(ref).exists():
-        if thresholds is None:
-            raise HrzoneError(f"{ref}: no thresholds to export a file with (profile or options)")
-        return track_from_workout(ref, thresholds, fmt)
-    db = store.open_db()
-    try:
-        s = store.get_session(db, int(ref))
-        thr = thresholds or Thresholds.from_json(s.thresholds, f"session {s.id}")
-        p = Path(s.path)
-        if p.is_file() and store.file_hash(p) == s.content_hash:
-            return track_from_workout(p, thr, s.fmt)
-        return track_from_per_second(s.start, store.per_second(db, s.id), thr, p.name)
-    finally:
-        db.close()

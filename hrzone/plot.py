@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from hrzone.errors import HrzoneError
 from hrzone.paths import PrivateOutput
 from hrzone.signal.pipeline import Output
+from hrzone.workout import Workout
 from hrzone.zones import Thresholds
 
 SESSION_SIZE_PX = (1200, 500)
@@ -27,14 +28,15 @@ ZONE_COLOURS = {"low": "#dbe9f6", "moderate": "#d9f0d3", "high": "#fde0c5"}
 MODERATE_COLOUR, VIGOROUS_COLOUR = "#4daf4a", "#e66101"
 
 
-def _check_size(size_px: tuple[int, int]) -> None:
+def check_size(size_px: tuple[int, int]) -> None:
+    """HrzoneError unless both sides are 100-10000 px."""
     w, h = size_px
     if not (100 <= w <= 10_000 and 100 <= h <= 10_000):
         raise HrzoneError(f"plot size {w}x{h} px is not allowed (100-10000 each way)")
 
 
 def _figure(size_px: tuple[int, int]) -> Figure:
-    _check_size(size_px)
+    check_size(size_px)
     w, h = size_px
     fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -121,13 +123,20 @@ def plot_workout_file(src: str | os.PathLike[str], thresholds: Thresholds,
                       size_px: tuple[int, int] = SESSION_SIZE_PX) -> Path:
     """Load a workout file, run it through the signal core and plot it (see plot_session)."""
     from hrzone.loader import load_workout
+
+    check_size(size_px)
+    return plot_workout(load_workout(src, fmt), thresholds, path, size_px)
+
+
+def plot_workout(w: Workout, thresholds: Thresholds, path: str | os.PathLike[str],
+                 size_px: tuple[int, int] = SESSION_SIZE_PX) -> Path:
+    """Run a loaded workout through the signal core and plot it (see plot_session)."""
     from hrzone.signal import pipeline
 
-    _check_size(size_px)
-    w = load_workout(src, fmt)
+    check_size(size_px)
     out, _ = pipeline.run(w.series, pipeline.initial(thresholds, w.signal))
     start = w.start + timedelta(seconds=float(out.t_s[0]) if len(out) else 0.0)
-    title = f"{Path(src).name} - {start:%Y-%m-%d %H:%M}"
+    title = f"{Path(w.path).name} - {start:%Y-%m-%d %H:%M}"
     return plot_session(out, thresholds, path, title=title, gap_s=w.signal.gap_s, size_px=size_px)
 
 
@@ -142,7 +151,8 @@ def plot_week(report: dict[str, Any], path: str | os.PathLike[str],
     days = report["days"]
     x = np.arange(len(days))
     mod = np.array([d["moderate"] for d in days], float)
-    vig2 = 2 * np.array([d["vigorous"] for d in days], float)
+    # The vigorous bar is what vigorous minutes add to the credit (hrzone.credit's weight).
+    vig2 = np.array([d["credited"] for d in days], float) - mod
     ax.bar(x, mod, color=MODERATE_COLOUR, label="moderate")
     ax.bar(x, vig2, bottom=mod, color=VIGOROUS_COLOUR, label="vigorous (x2)")
     cum = np.cumsum(mod + vig2)

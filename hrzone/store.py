@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from hrzone.credit import credited_min, shown_min
 from hrzone.errors import StoreError
 from hrzone.paths import create_private, history_path
 from hrzone.profile import Profile
@@ -48,6 +49,8 @@ from hrzone.zones import HIGH, LOW, MODERATE, Thresholds, classify
 
 BUSY_TIMEOUT_MS = 30_000
 OVERLAP_FRACTION = 0.5  # overlap of at least half the shorter session = the same workout
+MAX_SESSION_S = 24 * 3600  # longer is not a plausible workout: never linked as a duplicate
+ORIGINS = ("device", "virtual", "simulated")
 LIVE_FORMATS = frozenset({"recording"})
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -94,6 +97,14 @@ def m001_sessions(db: sqlite3.Connection) -> None:
             PRIMARY KEY (session_id, day)
         )""")
     db.execute("CREATE INDEX credits_day ON credits(day)")
+
+
+@migration
+def m002_origin(db: sqlite3.Connection) -> None:
+    # Where a session came from: "device" (a strap or a workout file), "virtual" (live
+    # --virtual) or "simulated" (a simulator recording). Only an explicit --save or `log add`
+    # puts the last two in the history, and they are shown as such.
+    db.execute("ALTER TABLE sessions ADD COLUMN origin TEXT NOT NULL DEFAULT 'device'")
 
 
 def _apply_migrations(db: sqlite3.Connection) -> None:
@@ -194,6 +205,9 @@ class SummaryLike(Protocol):
     start: datetime
     duration_s: float
     valid_s: float
+    low_s: float
+    moderate_s: float
+    high_s: float
     has_rr: bool
     thresholds: Thresholds
     per_second_hr: np.ndarray
@@ -217,18 +231,22 @@ def zones_per_second(per_second_hr: np.ndarray, thresholds: Thresholds) -> np.nd
 
 
 def add_summary(db: sqlite3.Connection, summary: SummaryLike, path: str | os.PathLike[str],
-                content_hash: str, tz: tzinfo) -> AddResult:
+                content_hash: str, tz: tzinfo, origin: str = "device") -> AddResult:
     """Add one summarised session (idempotent on content_hash) and credit its local days in `tz`.
 
-    Overlapping sessions are grouped: the richest stays primary, the others are linked to it.
+    The session keeps the summary's own seconds per zone (the numbers `summary` shows); the
+    per-second HR says on which local day they fell (week.credit_days). Overlapping sessions
+    are grouped: the richest stays primary, the others are linked to it.
     """
     if summary.start.tzinfo is None:
         raise StoreError(f"{path}: session start time has no time zone")
+    if origin not in ORIGINS:
+        raise StoreError(f"{path}: unknown session origin {origin!r}")
     hr = np.asarray(summary.per_second_hr, np.uint8)
-    z = zones_per_second(hr, summary.thresholds)
     start_epoch = summary.start.timestamp()
-    end_epoch = start_epoch + max(float(summary.duration_s), float(hr.shape[0]))
-    days = credit_days(summary.start, z, tz)
+    end_epoch = start_epoch + float(summary.duration_s)
+    days = credit_days(summary.start, zones_per_second(hr, summary.thresholds), tz,
+                       summary.moderate_s, summary.high_s, summary.valid_s)
     with transaction(db):
         row = db.execute("SELECT id, duplicate_of, path FROM sessions WHERE content_hash = ?",
                          (content_hash,)).fetchone()
@@ -237,13 +255,12 @@ def add_summary(db: sqlite3.Connection, summary: SummaryLike, path: str | os.Pat
         cur = db.execute(
             "INSERT INTO sessions (content_hash, path, fmt, start, start_epoch, end_epoch, "
             "duration_s, valid_s, low_s, moderate_s, high_s, has_rr, thresholds, summary, "
-            "per_second, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "per_second, added, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (content_hash, str(path), summary.fmt, summary.start.isoformat(), start_epoch,
              end_epoch, float(summary.duration_s), float(summary.valid_s),
-             int(np.count_nonzero(z == LOW)), int(np.count_nonzero(z == MODERATE)),
-             int(np.count_nonzero(z == HIGH)), int(bool(summary.has_rr)),
-             json.dumps(summary.thresholds.to_json()), json.dumps(summary.to_json()),
-             pack_hr(hr), _now_iso()))
+             float(summary.low_s), float(summary.moderate_s), float(summary.high_s),
+             int(bool(summary.has_rr)), json.dumps(summary.thresholds.to_json()),
+             json.dumps(summary.to_json()), pack_hr(hr), _now_iso(), origin))
         sid = int(cur.lastrowid or 0)
         _write_credits(db, sid, days)
         primary = _regroup(db, sid)
@@ -262,7 +279,15 @@ def _rank(r: sqlite3.Row) -> tuple[int, int, float, int]:
     return (int(r["has_rr"]), int(r["fmt"] in LIVE_FORMATS), float(r["valid_s"]), -int(r["id"]))
 
 
+def _plausible(r: sqlite3.Row) -> bool:
+    # Only a real workout can be the same workout as another: at most 24 h, some credited time.
+    return 0 < r["end_epoch"] - r["start_epoch"] <= MAX_SESSION_S and r["valid_s"] > 0
+
+
 def _overlaps(a: sqlite3.Row, b: sqlite3.Row) -> bool:
+    """The same workout: two plausible sessions overlapping by at least half the shorter one."""
+    if not (_plausible(a) and _plausible(b)):
+        return False
     ov = min(a["end_epoch"], b["end_epoch"]) - max(a["start_epoch"], b["start_epoch"])
     shorter = min(a["end_epoch"] - a["start_epoch"], b["end_epoch"] - b["start_epoch"])
     return ov > 0 and ov >= OVERLAP_FRACTION * max(shorter, 1.0)
@@ -307,20 +332,94 @@ def remove(db: sqlite3.Connection, sid: int) -> list[int]:
     return linked
 
 
-def recompute(db: sqlite3.Connection, thresholds: Thresholds, tz: tzinfo) -> int:
-    """Re-credit every session from its stored per-second HR; return the number of sessions."""
+@dataclass(frozen=True, slots=True)
+class Recredit:
+    """What re-crediting one session with new thresholds gives (seconds), and how it is split
+    over local days. `exact`: re-summarised from its unchanged file (the numbers `summary` gives);
+    otherwise re-credited from the stored per-second HR (the file is gone or changed)."""
+
+    id: int
+    old_moderate_s: float
+    old_high_s: float
+    low_s: float
+    moderate_s: float
+    high_s: float
+    valid_s: float
+    days: list[DayCredit]
+    exact: bool
+
+    @property
+    def changed(self) -> bool:
+        """Whether the session's credited seconds change (beyond float noise)."""
+        return (abs(self.moderate_s - self.old_moderate_s) > 1e-6
+                or abs(self.high_s - self.old_high_s) > 1e-6)
+
+
+def _recredit(r: sqlite3.Row, thresholds: Thresholds, tz: tzinfo) -> Recredit:
+    start = datetime.fromisoformat(r["start"])
+    hr = unpack_hr(r["per_second"])
+    z = zones_per_second(hr, thresholds)
+    if json.loads(r["thresholds"]) == thresholds.to_json():
+        secs = (r["low_s"], r["moderate_s"], r["high_s"], r["valid_s"])  # already credited so
+        exact = True
+    else:
+        secs, exact = _resummarise(r, thresholds), True
+        if secs is None:
+            secs = (float(np.count_nonzero(z == LOW)), float(np.count_nonzero(z == MODERATE)),
+                    float(np.count_nonzero(z == HIGH)), float(r["valid_s"]))
+            exact = False
+    low, mod, high, valid = (float(x) for x in secs)
+    return Recredit(int(r["id"]), float(r["moderate_s"]), float(r["high_s"]), low, mod, high,
+                    valid, credit_days(start, z, tz, mod, high, valid), exact)
+
+
+def _resummarise(r: sqlite3.Row, thresholds: Thresholds) -> tuple[float, ...] | None:
+    """Zone seconds of the session's own file summarised again, if it is there unchanged."""
+    from hrzone.errors import HrzoneError
+    from hrzone.loader import load_workout
+    from hrzone.summary import summarise_workout
+
+    p = Path(r["path"])
+    try:
+        if not p.is_file() or file_hash(p) != r["content_hash"]:
+            return None
+        s = summarise_workout(load_workout(p, r["fmt"]), thresholds)
+    except (HrzoneError, OSError):
+        return None
+    return (s.low_s, s.moderate_s, s.high_s, s.valid_s)
+
+
+def plan_recompute(db: sqlite3.Connection, thresholds: Thresholds, tz: tzinfo) -> list[Recredit]:
+    """What `recompute` would write for every session (nothing is written)."""
+    rows = db.execute("SELECT id, path, fmt, start, content_hash, per_second, thresholds, "
+                      "low_s, moderate_s, high_s, valid_s FROM sessions ORDER BY id").fetchall()
+    return [_recredit(r, thresholds, tz) for r in rows]
+
+
+def recompute(db: sqlite3.Connection, thresholds: Thresholds, tz: tzinfo) -> list[Recredit]:
+    """Re-credit every session with `thresholds` and split its days in `tz`: the explicit,
+    documented re-credit after a threshold change. Returns what was written per session."""
+    plan = plan_recompute(db, thresholds, tz)
     with transaction(db):
-        rows = db.execute("SELECT id, start, per_second FROM sessions").fetchall()
-        for r in rows:
-            hr = unpack_hr(r["per_second"])
-            z = zones_per_second(hr, thresholds)
-            db.execute("UPDATE sessions SET low_s = ?, moderate_s = ?, high_s = ?, thresholds = ? "
-                       "WHERE id = ?",
-                       (int(np.count_nonzero(z == LOW)), int(np.count_nonzero(z == MODERATE)),
-                        int(np.count_nonzero(z == HIGH)), json.dumps(thresholds.to_json()),
-                        r["id"]))
-            _write_credits(db, r["id"], credit_days(datetime.fromisoformat(r["start"]), z, tz))
-    return len(rows)
+        for c in plan:
+            db.execute("UPDATE sessions SET low_s = ?, moderate_s = ?, high_s = ?, valid_s = ?, "
+                       "thresholds = ? WHERE id = ?",
+                       (c.low_s, c.moderate_s, c.high_s, c.valid_s,
+                        json.dumps(thresholds.to_json()), c.id))
+            _write_credits(db, c.id, c.days)
+    return plan
+
+
+def session_days(db: sqlite3.Connection, first: date, last: date) -> dict[int, list[DayCredit]]:
+    """Stored day credits in [first, last] of primary sessions, by session id."""
+    out: dict[int, list[DayCredit]] = {}
+    for r in db.execute(
+            "SELECT c.session_id, c.day, c.moderate_s, c.high_s, c.valid_s FROM credits c "
+            "JOIN sessions s ON s.id = c.session_id WHERE s.duplicate_of IS NULL "
+            "AND c.day >= ? AND c.day <= ?", (first.isoformat(), last.isoformat())):
+        out.setdefault(int(r[0]), []).append(
+            DayCredit(date.fromisoformat(r[1]), float(r[2]), float(r[3]), float(r[4])))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,41 +432,45 @@ class SessionRow:
     start: datetime
     duration_s: float
     valid_s: float
-    low_s: int
-    moderate_s: int
-    high_s: int
+    low_s: float
+    moderate_s: float
+    high_s: float
     has_rr: bool
     duplicate_of: int | None
     content_hash: str
     thresholds: dict[str, Any]
+    origin: str = "device"
 
     @property
     def credited_min(self) -> float:
-        """Moderate-equivalent minutes (0 for a linked duplicate: it is credited via its primary)."""
+        """Moderate-equivalent minutes, unrounded (0 for a linked duplicate: it is credited via
+        its primary)."""
         if self.duplicate_of is not None:
             return 0.0
-        return (self.moderate_s + 2 * self.high_s) / 60.0
+        return credited_min(self.moderate_s, self.high_s)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "path": self.path, "format": self.fmt,
+        return {"id": self.id, "path": self.path, "format": self.fmt, "origin": self.origin,
                 "start": self.start.isoformat(), "duration_s": round(self.duration_s, 1),
                 "valid_s": round(self.valid_s, 1),
-                "minutes": {"moderate": round(self.moderate_s / 60, 2),
-                            "vigorous": round(self.high_s / 60, 2),
-                            "credited": round(self.credited_min, 2)},
+                "zones": {"low_s": round(self.low_s, 1), "moderate_s": round(self.moderate_s, 1),
+                          "high_s": round(self.high_s, 1)},
+                "minutes": {"moderate": shown_min(self.moderate_s / 60),
+                            "vigorous": shown_min(self.high_s / 60),
+                            "credited": shown_min(self.credited_min)},
                 "has_rr": self.has_rr, "duplicate_of": self.duplicate_of,
                 "content_hash": self.content_hash}
 
 
 _ROW_COLS = ("id, path, fmt, start, duration_s, valid_s, low_s, moderate_s, high_s, has_rr, "
-             "duplicate_of, content_hash, thresholds")
+             "duplicate_of, content_hash, thresholds, origin")
 
 
 def _session(r: sqlite3.Row) -> SessionRow:
     return SessionRow(r["id"], r["path"], r["fmt"], datetime.fromisoformat(r["start"]),
-                      r["duration_s"], r["valid_s"], r["low_s"], r["moderate_s"], r["high_s"],
-                      bool(r["has_rr"]), r["duplicate_of"], r["content_hash"],
-                      json.loads(r["thresholds"]))
+                      r["duration_s"], r["valid_s"], float(r["low_s"]), float(r["moderate_s"]),
+                      float(r["high_s"]), bool(r["has_rr"]), r["duplicate_of"],
+                      r["content_hash"], json.loads(r["thresholds"]), r["origin"])
 
 
 def list_sessions(db: sqlite3.Connection, since: datetime | None = None,
@@ -394,8 +497,10 @@ def session_detail(db: sqlite3.Connection, sid: int) -> dict[str, Any]:
     """Everything `log show` prints: the row, its stored summary, days credited, linked sessions."""
     s = get_session(db, sid)
     summary = json.loads(db.execute("SELECT summary FROM sessions WHERE id = ?", (sid,)).fetchone()[0])
-    days = [{"day": r["day"], "moderate_s": r["moderate_s"], "high_s": r["high_s"],
-             "valid_s": r["valid_s"]} for r in db.execute(
+    days = [{"day": r["day"], "moderate_s": round(r["moderate_s"], 1),
+             "high_s": round(r["high_s"], 1), "valid_s": round(r["valid_s"], 1),
+             "credited": shown_min(credited_min(r["moderate_s"], r["high_s"]))}
+            for r in db.execute(
         "SELECT day, moderate_s, high_s, valid_s FROM credits WHERE session_id = ? ORDER BY day",
         (sid,))]
     linked = [{"id": r["id"], "path": r["path"], "format": r["fmt"]} for r in db.execute(
@@ -427,7 +532,7 @@ def day_totals(db: sqlite3.Connection, first: date | None = None,
     out: dict[date, DayTotal] = {}
     for day, mod, high, n in db.execute(q + " GROUP BY c.day", args):
         d = date.fromisoformat(day)
-        out[d] = DayTotal(d, int(mod), int(high), int(n))
+        out[d] = DayTotal(d, float(mod), float(high), int(n))
     return out
 
 
@@ -451,21 +556,8 @@ def find_hash(db: sqlite3.Connection, content_hash: str) -> AddResult | None:
     return None if r is None else AddResult(r["id"], False, r["duplicate_of"], r["path"])
 
 
-def add_file(db: sqlite3.Connection, path: str | os.PathLike[str], thresholds: Thresholds,
-             tz: tzinfo, fmt: str | None = None) -> AddResult:
-    """Load, summarise and add a workout file (any format load_workout reads); idempotent."""
-    from hrzone.loader import load_workout
-    from hrzone.summary import summarise_workout
-
-    h = file_hash(path)
-    known = find_hash(db, h)
-    if known is not None:
-        return known
-    summary = summarise_workout(load_workout(path, fmt), thresholds)
-    return add_summary(db, summary, path, h, tz)
-
-
-def save_session(summary: SummaryLike, path: str | os.PathLike[str]) -> AddResult:
+def save_session(summary: SummaryLike, path: str | os.PathLike[str],
+                 origin: str = "device") -> AddResult:
     """Add a finished session to the user's history (for `live` and `replay --save`).
 
     Uses the default database and the profile's time zone; the key is the file's content hash.
@@ -474,7 +566,7 @@ def save_session(summary: SummaryLike, path: str | os.PathLike[str]) -> AddResul
 
     db = open_db()
     try:
-        return add_summary(db, summary, path, file_hash(path), load_profile().tz())
+        return add_summary(db, summary, path, file_hash(path), load_profile().tz(), origin)
     finally:
         db.close()
 
@@ -484,8 +576,12 @@ def _tz_name(tz: tzinfo) -> str:
 
 
 def week_view(db: sqlite3.Connection, profile: Profile, start: date,
-              today: date | None = None) -> dict[str, Any]:
-    """`hrzone week` data for the user's week starting on `start` (see week.week_report)."""
+              today: date | None = None, thresholds: Thresholds | None = None) -> dict[str, Any]:
+    """`hrzone week` data for the user's week starting on `start` (see week.week_report).
+
+    With the user's current `thresholds`, "other_thresholds" counts the week's sessions credited with
+    different ones (`hrzone log recompute` re-credits them).
+    """
     tz = profile.tz()
     today = today or datetime.now(tz).date()
     end = start + timedelta(days=6)
@@ -493,8 +589,12 @@ def week_view(db: sqlite3.Connection, profile: Profile, start: date,
     weeks = weekly_totals(all_days.values(), profile.week_start_day)
     current = week_start_of(today, profile.week_start_day)
     n = streak(weeks, profile.goal_for_week, start, current)
-    sessions = [s.to_json() for s in sessions_on_days(db, start, end)]
-    return week_report(start, all_days, sessions, profile.goal_for_week(start), n, _tz_name(tz))
+    rows = sessions_on_days(db, start, end)
+    rep = week_report(start, all_days, [s.to_json() for s in rows], profile.goal_for_week(start),
+                      n, _tz_name(tz))
+    rep["other_thresholds"] = 0 if thresholds is None else sum(
+        1 for s in rows if s.thresholds != thresholds.to_json())
+    return rep
 
 
 def weeks_view(db: sqlite3.Connection, profile: Profile, last: int,

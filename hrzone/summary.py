@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from hrzone.credit import credited_min, shown_min
 from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
 from hrzone.workout import Workout
@@ -58,8 +59,8 @@ class Summary:
 
     @property
     def credited_min(self) -> float:
-        """Moderate-equivalent minutes: moderate + 2 x vigorous."""
-        return self.moderate_min + 2.0 * self.vigorous_min
+        """Moderate-equivalent minutes, unrounded (hrzone.credit)."""
+        return credited_min(self.moderate_s, self.high_s)
 
     @property
     def end(self) -> datetime:
@@ -78,9 +79,9 @@ class Summary:
             "hr": {"mean": r1(self.hr_mean), "max": r1(self.hr_max), "min": r1(self.hr_min)},
             "zones": {"low_s": round(self.low_s, 1), "moderate_s": round(self.moderate_s, 1),
                       "high_s": round(self.high_s, 1)},
-            "minutes": {"moderate": round(self.moderate_min, 2),
-                        "vigorous": round(self.vigorous_min, 2),
-                        "credited": round(self.credited_min, 2)},
+            "minutes": {"moderate": shown_min(self.moderate_min),
+                        "vigorous": shown_min(self.vigorous_min),
+                        "credited": shown_min(self.credited_min)},
             "thresholds": {"method": self.thresholds.method,
                            "moderate_bpm": self.thresholds.moderate_bpm,
                            "high_bpm": self.thresholds.high_bpm,

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import numpy as np
 
+from hrzone.credit import credited_min, shown_min
 from hrzone.errors import HrzoneError
 from hrzone.zones import HIGH, MODERATE
 
@@ -30,14 +31,14 @@ class DayCredit:
     """Seconds one session credits to one local day: moderate, high (vigorous), valid (any zone)."""
 
     day: date
-    moderate_s: int
-    high_s: int
-    valid_s: int
+    moderate_s: float
+    high_s: float
+    valid_s: float
 
     @property
     def credited_min(self) -> float:
-        """Moderate-equivalent minutes: moderate + 2 x vigorous."""
-        return (self.moderate_s + 2 * self.high_s) / 60.0
+        """Moderate-equivalent minutes, unrounded (hrzone.credit)."""
+        return credited_min(self.moderate_s, self.high_s)
 
 
 def week_start_of(d: date, week_start: int = 0) -> date:
@@ -99,14 +100,38 @@ def day_spans(start: datetime, n_s: int, tz: tzinfo) -> list[tuple[date, int, in
     return spans
 
 
-def credit_days(start: datetime, zone_per_s: np.ndarray, tz: tzinfo) -> list[DayCredit]:
-    """Per local day, the seconds in each zone from a per-second zone array (zones.classify)."""
-    out: list[DayCredit] = []
-    for day, i0, i1 in day_spans(start, int(zone_per_s.shape[0]), tz):
-        z = zone_per_s[i0:i1]
-        out.append(DayCredit(day, int(np.count_nonzero(z == MODERATE)),
-                             int(np.count_nonzero(z == HIGH)), int(np.count_nonzero(z >= 0))))
-    return out
+def credit_days(start: datetime, zone_per_s: np.ndarray, tz: tzinfo,
+                moderate_s: float | None = None, high_s: float | None = None,
+                valid_s: float | None = None) -> list[DayCredit]:
+    """Split a session's credited seconds over the local days it touched.
+
+    zone_per_s is a per-second zone track (zones.classify of the stored per-second HR) that says
+    *where* the seconds fell. The totals (moderate_s, high_s, valid_s: the session summary's own
+    seconds; default: the track's counts) are distributed over the days in proportion to the
+    track's seconds of that zone on each day, so the days add up to exactly the summary's
+    seconds (the last day takes the remainder). A zone the track never shows is distributed by
+    valid seconds, and a session without any credited second puts everything on its first day.
+    """
+    spans = day_spans(start, int(zone_per_s.shape[0]), tz)
+    if not spans:
+        spans = [(start.astimezone(tz).date(), 0, 0)]
+    count = {k: np.array([np.count_nonzero(sel(zone_per_s[i0:i1])) for _, i0, i1 in spans], float)
+             for k, sel in (("mod", lambda z: z == MODERATE), ("high", lambda z: z == HIGH),
+                            ("valid", lambda z: z >= 0))}
+    totals = {"mod": moderate_s, "high": high_s, "valid": valid_s}
+    split: dict[str, list[float]] = {}
+    for k, total in totals.items():
+        c = count[k]
+        if total is None:
+            split[k] = c.tolist()
+            continue
+        w = c if c.sum() > 0 else count["valid"]
+        if w.sum() <= 0:
+            w = np.eye(1, len(spans)).ravel()
+        parts = [float(total) * float(x) / float(w.sum()) for x in w[:-1]]
+        split[k] = [*parts, float(total) - sum(parts)]
+    return [DayCredit(day, split["mod"][i], split["high"][i], split["valid"][i])
+            for i, (day, _, _) in enumerate(spans)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,27 +139,30 @@ class DayTotal:
     """A day's totals over all credited sessions, in seconds."""
 
     day: date
-    moderate_s: int = 0
-    high_s: int = 0
+    moderate_s: float = 0.0
+    high_s: float = 0.0
     sessions: int = 0
 
     @property
     def credited_min(self) -> float:
-        return (self.moderate_s + 2 * self.high_s) / 60.0
+        """Moderate-equivalent minutes, unrounded (hrzone.credit)."""
+        return credited_min(self.moderate_s, self.high_s)
 
 
 def week_credited_min(days: Mapping[date, DayTotal], start: date) -> float:
-    """Credited minutes of the week starting on `start`."""
-    return sum(days[d].credited_min for d in (start + timedelta(i) for i in range(7)) if d in days)
+    """Credited minutes of the week starting on `start` (unrounded: round only to show)."""
+    mine = [days[d] for d in week_days(start) if d in days]
+    return credited_min(sum(t.moderate_s for t in mine), sum(t.high_s for t in mine))
 
 
 def weekly_totals(days: Iterable[DayTotal], week_start: int) -> dict[date, float]:
     """Credited minutes per week (keyed by week start) from day totals."""
-    weeks: dict[date, float] = {}
+    seconds: dict[date, tuple[float, float]] = {}
     for t in days:
         w = week_start_of(t.day, week_start)
-        weeks[w] = weeks.get(w, 0.0) + t.credited_min
-    return weeks
+        m, h = seconds.get(w, (0.0, 0.0))
+        seconds[w] = (m + t.moderate_s, h + t.high_s)
+    return {w: credited_min(m, h) for w, (m, h) in seconds.items()}
 
 
 def streak(weeks: Mapping[date, float], goal_for: Callable[[date], int], upto: date,
@@ -160,27 +188,24 @@ def week_days(start: date) -> list[date]:
     return [start + timedelta(days=i) for i in range(7)]
 
 
-def _r1(x: float) -> float:
-    return round(float(x), 1)
-
-
 def week_report(start: date, days: Mapping[date, DayTotal], sessions: list[dict[str, object]],
                 goal: int, streak_weeks: int, tz_name: str) -> dict[str, object]:
     """The documented `hrzone week --json` shape for the week starting on `start` (minutes)."""
     per_day = []
-    mod = high = 0
+    mod = high = 0.0
     for d in week_days(start):
         t = days.get(d, DayTotal(d))
         mod += t.moderate_s
         high += t.high_s
         per_day.append({"date": d.isoformat(), "weekday": d.strftime("%a"),
-                        "moderate": _r1(t.moderate_s / 60), "vigorous": _r1(t.high_s / 60),
-                        "credited": _r1(t.credited_min), "sessions": t.sessions})
-    credited = (mod + 2 * high) / 60.0
+                        "moderate": shown_min(t.moderate_s / 60),
+                        "vigorous": shown_min(t.high_s / 60),
+                        "credited": shown_min(t.credited_min), "sessions": t.sessions})
+    credited = credited_min(mod, high)
     return {"week": week_label(start), "start": start.isoformat(),
             "end": (start + timedelta(days=6)).isoformat(), "timezone": tz_name,
-            "goal": goal, "credited": _r1(credited), "moderate": _r1(mod / 60),
-            "vigorous": _r1(high / 60), "remaining": _r1(max(0.0, goal - credited)),
+            "goal": goal, "credited": shown_min(credited), "moderate": shown_min(mod / 60),
+            "vigorous": shown_min(high / 60), "remaining": shown_min(max(0.0, goal - credited)),
             "met": credited >= goal - 1e-9, "days": per_day, "sessions": sessions,
             "streak": streak_weeks}
 
@@ -194,6 +219,6 @@ def weeks_table(starts: list[date], weeks: Mapping[date, float], days: Mapping[d
         high = sum(days[d].high_s for d in week_days(s) if d in days)
         credited = weeks.get(s, 0.0)
         rows.append({"week": week_label(s), "start": s.isoformat(), "goal": goal_for(s),
-                     "credited": _r1(credited), "moderate": _r1(mod / 60),
-                     "vigorous": _r1(high / 60), "met": credited >= goal_for(s) - 1e-9})
+                     "credited": shown_min(credited), "moderate": shown_min(mod / 60),
+                     "vigorous": shown_min(high / 60), "met": credited >= goal_for(s) - 1e-9})
     return rows

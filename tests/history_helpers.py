@@ -12,7 +12,7 @@ import numpy as np
 
 from hrzone.hrm import Measurement, encode_measurement
 from hrzone.recording import Header, RecordingWriter
-from hrzone.zones import Thresholds, resolve_thresholds
+from hrzone.zones import HIGH, LOW, MODERATE, Thresholds, classify, resolve_thresholds
 
 
 def make_recording(path: Path, start: datetime, hr_bpm: Sequence[int], *, rr: bool = True,
@@ -57,6 +57,22 @@ class FakeSummary:
     @property
     def valid_s(self) -> float:
         return float(np.count_nonzero(self.per_second_hr))
+
+    def _zone_s(self, zone: int) -> float:
+        z = classify(self.per_second_hr.astype(float), self.per_second_hr > 0, self.thresholds)
+        return float(np.count_nonzero(z == zone))
+
+    @property
+    def low_s(self) -> float:
+        return self._zone_s(LOW)
+
+    @property
+    def moderate_s(self) -> float:
+        return self._zone_s(MODERATE)
+
+    @property
+    def high_s(self) -> float:
+        return self._zone_s(HIGH)
 
     def to_json(self) -> dict[str, Any]:
         return {"start": self.start.isoformat(), "format": self.fmt}

@@ -445,7 +445,7 @@ def test_audio_options_bundle_builds_the_sink(tmp_path: Path) -> None:
     assert r.invoke(cmd, ["--audio", "off"], catch_exceptions=False).output == "no sink\n"
     res = r.invoke(cmd, ["--audio", "tones", "--cue-log", str(tmp_path / "c.jsonl"),
                          "--audio-out", str(tmp_path / "c.wav")], catch_exceptions=False)
-    assert res.exit_code == 0 and res.output == "tones 0 150\n"      # empty history, default goal
+    assert res.exit_code == 0 and res.output == "tones 0.0 150\n"      # empty history, default goal
     assert (tmp_path / "c.wav").exists() and (tmp_path / "c.jsonl").exists()
     res = r.invoke(cmd, ["--audio", "off", "--audio-out", str(tmp_path / "x.wav")])
     assert res.exit_code == 2 and "--audio-out needs --audio speech or tones" in res.output

@@ -177,9 +177,10 @@ def test_live_speaks_logs_cues_and_saves_to_history(tmp_path: Path) -> None:
     out = tmp_path / "live.jsonl"
     log = tmp_path / "cues.jsonl"
     r = invoke(["live", "--virtual", str(src), "--speed", "0", "--record", str(out),
-                "--moderate", "100", "--high", "115", "--audio", "off", "--cue-log", str(log)])
+                "--moderate", "100", "--high", "115", "--audio", "off", "--cue-log", str(log),
+                "--save"])
     assert r.exit_code == 0, r.output
-    assert "Saved to your history as session 1" in r.output
+    assert "Saved to your history as session 1 (virtual)" in r.output
     cues = [json.loads(x) for x in log.read_text().splitlines()]
     kinds = [c["kind"] for c in cues]
     assert kinds[0] == "start" and "zone" in kinds and kinds[-1] == "end"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import RECORDINGS, realdata
+from history_helpers import make_recording
 from matplotlib.image import imread
 
 from hrzone.cli import cli
@@ -33,8 +35,9 @@ def test_plot_errors(tmp_path: Path) -> None:
     code, _, err = run("plot", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "x.png"),
                        "--age", "50")
     assert code == 1 and "no such file" in err
-    code, _, err = run("plot", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "x.png"))
-    assert code == 1 and "no thresholds" in err
+    bare = make_recording(tmp_path / "bare.jsonl", datetime(2026, 11, 18, 7, tzinfo=UTC), [120] * 30)
+    code, _, err = run("plot", str(bare), "-o", str(tmp_path / "x.png"))
+    assert code == 1 and "no thresholds" in err  # no options, no profile, none in its header
     assert run("plot", str(tmp_path / "nope.jsonl"))[0] == 2  # -o is required
     code, _, err = run("plot", str(tmp_path / "n.jsonl"), "-o", "x.png", "--age", "50",
                        "--size", "10", "10")

@@ -67,7 +67,7 @@ def test_sunday_start_week(history: None) -> None:
 
 def test_text_output_and_plot(history: None, tmp_path: Path) -> None:
     code, out, _ = run("week", "--week", "2026-W53", "--plot", str(tmp_path / "w.png"))
-    assert code == 0 and "credited 180 of 150 min" in out and "goal met" in out
+    assert code == 0 and "credited 180.0 of 150 min" in out and "goal met" in out
     assert (tmp_path / "w.png").stat().st_size > 1000
 
 

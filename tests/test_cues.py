@@ -212,7 +212,7 @@ def test_finish_is_final_and_without_goal_is_short() -> None:
     _, s = e.step(CueInput(0, True, 0), s)
     _, s = e.step(CueInput(600, True, 9.9 * 60), s)
     out, s = e.finish(s)
-    assert [c.text for c in out] == ["Session done. 9 minutes credited."]
+    assert [c.text for c in out] == ["Session done. 9.9 minutes credited."]
     assert e.finish(s)[0] == [] and e.step(CueInput(700, True, 0), s)[0] == []
     one = CueEngine(CuePrefs())
     s1 = one.run([CueInput(0, True, 0), CueInput(90, True, 61)], one.initial(40))[1]

@@ -130,8 +130,8 @@ def test_back_to_back_sessions_are_not_duplicates(db: sqlite3.Connection) -> Non
 def test_recompute_after_threshold_change(db: sqlite3.Connection) -> None:
     store.add_summary(db, fake(T0, (30, 120), (30, 145)), "a", "h1", BERLIN)
     assert store.day_totals(db)[T0.date()].moderate_s == 1800
-    n = store.recompute(db, resolve_thresholds("bpm", moderate=125, high=150), BERLIN)
-    assert n == 1
+    plan = store.recompute(db, resolve_thresholds("bpm", moderate=125, high=150), BERLIN)
+    assert len(plan) == 1 and plan[0].changed and not plan[0].exact  # no file: per-second HR
     t = store.day_totals(db)[T0.date()]
     assert (t.moderate_s, t.high_s) == (1800, 0)
     row = store.list_sessions(db)[0]

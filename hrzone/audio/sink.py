@@ -23,6 +23,7 @@ import numpy as np
 from hrzone.audio.player import Player
 from hrzone.audio.timeline import Timeline, render_timeline
 from hrzone.audio.voice import Notify, Voice, notice_stderr
+from hrzone.credit import weighted_credit_s
 from hrzone.cues import SAFETY, Cue, CueEngine, CueInput, CuePrefs, EngineState
 from hrzone.errors import AudioError
 from hrzone.paths import PrivateOutput
@@ -30,7 +31,7 @@ from hrzone.recording import Event, Header
 from hrzone.session import Sink
 from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
-from hrzone.zones import HIGH, MODERATE, CueEvent, Thresholds
+from hrzone.zones import CueEvent, Thresholds
 
 
 def open_private(path: str | os.PathLike[str]) -> PrivateOutput:
@@ -50,7 +51,7 @@ class CueSink(Sink):
     def __init__(self, prefs: CuePrefs | None = None, *, audio: str = "speech",
                  play: bool = True, cue_log: str | os.PathLike[str] | None = None,
                  audio_out: str | os.PathLike[str] | None = None, timeline_speed: float = 1.0,
-                 weekly_before_min: int = 0, notify: Notify = notice_stderr,
+                 weekly_before_min: float = 0.0, notify: Notify = notice_stderr,
                  voice: Voice | None = None, player: Player | None = None,
                  on_cue: Callable[[Cue], None] | None = None):
         self.engine = CueEngine(prefs)
@@ -122,8 +123,7 @@ class CueSink(Sink):
                    credit_s: np.ndarray, events: Sequence[CueEvent] = ()) -> None:
         """Step the engine over samples: session time (s), validity, per-sample intensity and
         seconds credited (weighted here: moderate x1, high x2), plus the cue events."""
-        weight = np.where(intensity == HIGH, 2.0, np.where(intensity == MODERATE, 1.0, 0.0))
-        running = self._credited_s + np.cumsum(weight * np.asarray(credit_s, float))
+        running = self._credited_s + np.cumsum(weighted_credit_s(intensity, credit_s))
         evs = sorted(events, key=lambda e: e.t_s)
         i = 0
         for k in range(len(t_s)):

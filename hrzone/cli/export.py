@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from hrzone.cli import cli
-from hrzone.cli.options import threshold_options, thresholds_from_options
-from hrzone.profile import load_profile, profile_thresholds
+from hrzone.cli.options import threshold_options
 
 
 @cli.command("export")
@@ -22,14 +21,7 @@ def export(session: str, tcx: Path | None, csv_: Path | None, fmt: str | None, *
     """Export SESSION (a history id from `hrzone log list`, or a workout file) as TCX or CSV."""
     if tcx is None and csv_ is None:
         raise click.UsageError("give --tcx FILE and/or --csv FILE")
-    # A stored session keeps its own thresholds unless options are given; a file uses the profile.
-    thr = thresholds_from_options(opts, fallback=None)
-    if thr is None and not (session.isdigit() and not Path(session).exists()):
-        thr = profile_thresholds(load_profile())
-    from hrzone.export import track_for, write_csv, write_tcx
+    from hrzone.app.files import export_session
 
-    track = track_for(session, thr, fmt)
-    for path, write in ((tcx, write_tcx), (csv_, write_csv)):
-        if path is not None:
-            write(track, path)
-            click.echo(f"wrote {path}")
+    for path in export_session(session, opts, fmt, tcx=tcx, csv=csv_):
+        click.echo(f"wrote {path}")

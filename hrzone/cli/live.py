@@ -8,7 +8,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +21,9 @@ except ImportError:  # pragma: no cover
 
 from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options
-from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
-from hrzone.errors import DeviceError, PlanError
-from hrzone.runner import run_cancellable
-from hrzone.session import SessionResult, Sink, run_session
+from hrzone.cli.options import echo_json, json_option, threshold_options
+from hrzone.errors import DeviceError
 from hrzone.zones import Thresholds
-
-
-def _virtual_air(spec: str, speed: float) -> Any:
-    """A VirtualAir with one strap from a recording file or a simulator plan."""
-    from hrzone.ble.clock import ScaledClock, VirtualClock
-    from hrzone.virtual import VirtualAir, strap_from_plan, strap_from_recording
-
-    p = Path(spec)
-    if p.is_file() and p.suffix.lower() not in (".toml", ".json"):
-        strap = strap_from_recording(p)
-    else:
-        try:
-            strap = strap_from_plan(spec)
-        except PlanError as e:
-            raise PlanError(f"--virtual {spec}: not a recording file, and {e}") from None
-    clock = VirtualClock() if speed == 0 else ScaledClock(speed)
-    return VirtualAir(clock, [strap])
-
-
-def _default_record_path() -> Path:
-    from hrzone.paths import recordings_dir
-    return recordings_dir() / f"live-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl"
 
 
 def virtual_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,6 +64,7 @@ def device_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @json_option
 def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool) -> None:
     """List heart-rate straps in range: name, address, signal strength, matched profile."""
+    from hrzone.app.live import virtual_air
     from hrzone.ble.scan import scan
     from hrzone.straps import load_straps
 
@@ -96,7 +72,7 @@ def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool)
         profiles = load_straps()
         if virtual is None:
             return await scan(profiles, timeout_s=timeout_s)
-        air = _virtual_air(virtual, speed or 0)
+        air = virtual_air(virtual, speed or 0)
         _, scanner_cls = air.backends()
         try:
             return await scan(profiles, timeout_s=min(timeout_s, 1.0), clock=air.clock,
@@ -118,34 +94,6 @@ def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool)
                    f"profile {f.profile.name}{hr}")
 
 
-async def _live(opts: dict[str, Any], *, device: str | None, strap: str | None,
-                record: Path | None, virtual: str | None, speed: float, sinks: list[Sink],
-                thresholds: Thresholds, on_source: Callable[[Any, asyncio.AbstractEventLoop], None]
-                | None = None) -> SessionResult:
-    """Open the source, run the session until it ends or is cancelled (Ctrl-C)."""
-    from hrzone.ble.source import BleSource
-    from hrzone.virtual import virtual_source
-
-    air = None
-    if virtual is not None:
-        air = _virtual_air(virtual, speed)
-        source = virtual_source(air, device, strap=strap)
-    else:
-        source = BleSource(device, strap=strap)
-    try:
-        await source.open()
-        if on_source is not None:
-            on_source(source, asyncio.get_running_loop())
-        return await run_session(source, thresholds, record_to=record, sinks=sinks)
-    finally:
-        await source.aclose()
-        if air is not None:
-            await air.aclose()
-            closer = getattr(air.clock, "aclose", None)
-            if closer is not None:
-                await closer()
-
-
 @cli.command("live")
 @device_options
 @click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
@@ -153,44 +101,48 @@ async def _live(opts: dict[str, Any], *, device: str | None, strap: str | None,
 @virtual_options
 @threshold_options
 @audio_options
-@click.option("--save/--no-save", default=True, show_default=True,
-              help="Add the finished session to your history (hrzone week).")
+@click.option("--save/--no-save", default=None,
+              help="Add the finished session to your history (hrzone week). Default: yes for "
+                   "a real strap, no with --virtual (a virtual session saved with --save is "
+                   "marked virtual).")
 @json_option
 def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual: str | None,
              speed: float, as_json: bool, audio: str, cue_log: Path | None,
-             audio_out: Path | None, save: bool, **opts: Any) -> None:
+             audio_out: Path | None, save: bool | None, **opts: Any) -> None:
     """Show intensity live from a strap until Ctrl-C; record everything; print the summary.
 
     Spoken cues (--audio) tell you when you reach or leave a zone; the session is added to your
-    history when it ends (--no-save to skip).
+    history when it ends (--no-save to skip; a --virtual session only with --save).
     """
-    from hrzone.cli.audio_options import cue_sink_from_options
-    from hrzone.display import make_display
+    from hrzone.app.live import LiveRequest, run_live
 
-    thresholds = pick_thresholds(opts)
-    record = record or _default_record_path()
-    display = make_display(as_json)
-    cue = cue_sink_from_options(audio, cue_log, audio_out, play=True, weekly=True)
-    res = run_cancellable(_live(opts, device=device, strap=strap, record=record,
-                                virtual=virtual, speed=speed,
-                                sinks=[display, *([cue] if cue is not None else [])],
-                                thresholds=thresholds))
-    saved = None
-    if save and res.summary.samples:
-        from hrzone.store import save_session
-        saved = save_session(res.summary, record)
-    if not as_json:
-        from hrzone.cli.report import summary_text
-        click.echo("")
-        click.echo(summary_text(res.summary))
-        click.echo(f"Recording: {record}")
-        if res.recording_error:
-            click.echo(f"Recording stopped early: {res.recording_error}; the summary above "
-                       "covers the whole session.")
-        if saved is not None:
-            click.echo(f"Saved to your history as session {saved.id}"
-                       + (f" (same workout as session {saved.duplicate_of})"
-                          if saved.duplicate_of else ""))
+    if audio_out is not None and audio == "off":
+        raise click.UsageError("--audio-out needs --audio speech or tones")
+    req = LiveRequest(device=device, strap=strap, virtual=virtual, speed=speed,
+                      record=record, save=save, opts=opts, audio=audio, cue_log=cue_log,
+                      audio_out=audio_out)
+    res = run_live(req, as_json=as_json,
+                   notify=lambda msg: click.echo(f"Note: {msg}", err=True))
+    if as_json:
+        if res.saved is not None:
+            echo_json({"type": "saved", "id": res.saved.id, "created": res.saved.created,
+                       "duplicate_of": res.saved.duplicate_of, "origin": res.origin,
+                       "recording": str(res.recording)})
+        return
+    from hrzone.cli.report import summary_text
+    click.echo("")
+    click.echo(summary_text(res.summary))
+    click.echo(f"Recording: {res.recording}")
+    if res.recording_error:
+        click.echo(f"Recording stopped early: {res.recording_error}; the summary above "
+                   "covers the whole session.")
+    if res.saved is not None:
+        click.echo(f"Saved to your history as session {res.saved.id}"
+                   + (f" ({res.origin})" if res.origin != "device" else "")
+                   + (f" (same workout as session {res.saved.duplicate_of})"
+                      if res.saved.duplicate_of else ""))
+    elif not res.save_requested and virtual is not None:
+        click.echo("Not saved to your history (a virtual session; add --save to keep it).")
 
 
 def _keys(stream: Any) -> Iterator[str]:
@@ -266,12 +218,14 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
     Warm up, then increase effort slowly. Press s when you can no longer sing comfortably,
     t when you can no longer talk comfortably, q to finish (on a terminal no Enter is needed).
     """
+    from hrzone.app.live import default_record_path, run_source
     from hrzone.calibrate import propose_from_recording
     from hrzone.display import make_display
+    from hrzone.runner import run_cancellable
     from hrzone.zones import resolve_thresholds
 
     if from_ is None:
-        record = record or _default_record_path()
+        record = record or default_record_path()
         # zones shown during the test are provisional (hrmax-style guesses are meaningless here)
         provisional = resolve_thresholds("bpm", moderate=100, high=140)
         with _single_keys(sys.stdin) as single:
@@ -279,10 +233,10 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
                 enter = "" if single else " + Enter"
                 click.echo(f"Talk test: press s{enter} when you can no longer sing comfortably, "
                            f"t{enter} when you can no longer talk comfortably, q{enter} to finish.")
-            run_cancellable(_live({}, device=device, strap=strap, record=record,
-                                  virtual=virtual, speed=speed,
-                                  sinks=[make_display(as_json, sys.stderr if as_json else None)],
-                                  thresholds=provisional, on_source=_key_reader))
+            run_cancellable(run_source(device=device, strap=strap, record=record,
+                                       virtual=virtual, speed=speed,
+                                       sinks=[make_display(as_json, sys.stderr if as_json else None)],
+                                       thresholds=provisional, on_source=_key_reader))
         from_ = record
     proposal = propose_from_recording(from_, window_s=window_s)
     th = proposal.thresholds
@@ -298,6 +252,16 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
         _save_thresholds(th)
         if not as_json:
             click.echo("Saved (method bpm) in your profile.")
+            _offer_recompute(th)
+
+
+def _offer_recompute(th: Thresholds) -> None:
+    """One line: what `hrzone log recompute` would change with the thresholds just saved."""
+    from hrzone.app.history import recompute_offer
+
+    offer = recompute_offer("moderate_bpm", th)
+    if offer:
+        click.echo(offer)
 
 
 def _save_thresholds(th: Thresholds) -> None:

@@ -1,27 +1,39 @@
-"""`hrzone log add|list|show|rm|recompute`: the session history."""
+"""`hrzone log add|list|show|rm|recompute`: the session history (hrzone.app.history)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from hrzone import store
+from hrzone.app import history
+from hrzone.app.history import AddOutcome
 from hrzone.cli import cli
-from hrzone.cli.options import (
-    echo_json,
-    json_option,
-    pick_thresholds,
-    threshold_options,
-)
+from hrzone.cli.options import echo_json, json_option, threshold_options
+from hrzone.credit import shown_min
 from hrzone.errors import HrzoneError
-from hrzone.profile import load_profile
+from hrzone.store import SessionRow
 
 
-def _mins(s: store.SessionRow) -> str:
-    return (f"{s.moderate_s / 60:5.1f} mod {s.high_s / 60:5.1f} vig "
-            f"{(s.moderate_s + 2 * s.high_s) / 60:6.1f} credited")
+def _mins(s: SessionRow) -> str:
+    return (f"{shown_min(s.moderate_s / 60):5.1f} mod {shown_min(s.high_s / 60):5.1f} vig "
+            f"{shown_min(s.credited_min):6.1f} credited")
+
+
+def _origin(origin: str) -> str:
+    return "" if origin == "device" else f"  [{origin}]"
+
+
+def _start(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise HrzoneError(f"--start {text!r} is not an ISO 8601 time "
+                          "(e.g. 2026-11-20T07:30 or 2026-11-20T07:30+01:00)") from None
 
 
 @cli.group("log")
@@ -29,50 +41,61 @@ def log() -> None:
     """Your session history: add workout files, list, show, remove, re-credit."""
 
 
+def _say(o: AddOutcome) -> None:
+    for w in o.warnings:
+        click.echo(f"{o.file}: warning: {w}", err=True)
+    if o.status == "failed":
+        click.echo(f"Error: {o.reason}", err=True)
+    elif o.status == "refused":
+        click.echo(f"{o.file}: refused: {o.reason}", err=True)
+    elif o.status == "already":
+        click.echo(f"{o.file}: session {o.id} already in history ({o.reason})")
+    else:
+        link = (f", same workout as session {o.duplicate_of} (linked, not credited twice)"
+                if o.status == "linked" else "")
+        click.echo(f"{o.file}: session {o.id} added{_origin(o.origin)}{link}")
+
+
 @log.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", help="File format (default: detected from the content).")
+@click.option("--start", "start", metavar="ISO",
+              help="The real start of a file whose own start date cannot be trusted "
+                   "(e.g. 2026-11-20T07:30; the profile's time zone when none is given).")
 @threshold_options
 @json_option
-def add(files: tuple[Path, ...], fmt: str | None, as_json: bool, **opts: Any) -> None:
-    """Add workout FILES (recordings, FIT, TCX, GPX, CSV); the same file twice is one session."""
-    prof = load_profile()
-    thr = pick_thresholds(opts)
-    tz = prof.tz()
-    db = store.open_db()
-    results, failed = [], 0
-    try:
-        for f in files:
-            try:
-                r = store.add_file(db, f, thr, tz, fmt)
-            except HrzoneError as e:
-                failed += 1
-                click.echo(f"Error: {e}", err=True)
-                continue
-            results.append({"file": str(f), "id": r.id, "added": r.created,
-                            "duplicate_of": r.duplicate_of})
-            if not as_json:
-                what = "added" if r.created else f"already in history (same content as {r.path})"
-                link = f", same workout as session {r.duplicate_of} (linked, not credited twice)" \
-                    if r.duplicate_of else ""
-                click.echo(f"{f}: session {r.id} {what}{link}")
-    finally:
-        db.close()
+def add(files: tuple[Path, ...], fmt: str | None, start: str | None, as_json: bool,
+        **opts: Any) -> None:
+    """Add workout FILES (recordings, FIT, TCX, GPX, CSV); the same file twice is one session.
+
+    Files with no valid heart rate, no trustworthy start date (unless --start is given) or
+    longer than 24 h are refused, one line each. Exit code 1 when any file was refused or
+    could not be read (the others are still added), else 0.
+    """
+    report = history.add_files(files, opts, fmt, _start(start),
+                               on_outcome=None if as_json else _say)
     if as_json:
-        echo_json(results)
-    if failed:
-        raise click.exceptions.Exit(1)
+        for o in report.outcomes:
+            for w in o.warnings:
+                click.echo(f"{o.file}: warning: {w}", err=True)
+        echo_json(report.to_json())
+    else:
+        j = report.to_json()
+        click.echo(f"{j['added']} added, {j['linked']} linked as the same workout, "
+                   f"{j['already']} already there, {j['refused']} refused")
+        for o in report.outcomes:
+            if o.status in ("refused", "failed"):
+                click.echo(f"  refused {o.file}: {o.reason}")
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 @log.command("list")
 @json_option
 def list_(as_json: bool) -> None:
-    """List sessions, oldest first (linked duplicates marked with their primary)."""
-    db = store.open_db()
-    try:
-        rows = store.list_sessions(db)
-    finally:
-        db.close()
+    """List sessions, oldest first (linked duplicates marked with their primary; virtual and
+    simulated sessions marked as such)."""
+    rows = history.list_sessions()
     if as_json:
         echo_json([r.to_json() for r in rows])
         return
@@ -81,7 +104,7 @@ def list_(as_json: bool) -> None:
     for r in rows:
         dup = f"  (same workout as {r.duplicate_of})" if r.duplicate_of else ""
         click.echo(f"{r.id:5d}  {r.start:%Y-%m-%d %H:%M}  {r.duration_s / 60:6.1f} min  "
-                   f"{_mins(r)}  {r.fmt:9s} {Path(r.path).name}{dup}")
+                   f"{_mins(r)}  {r.fmt:9s} {Path(r.path).name}{dup}{_origin(r.origin)}")
 
 
 @log.command("show")
@@ -89,16 +112,13 @@ def list_(as_json: bool) -> None:
 @json_option
 def show(session_id: int, as_json: bool) -> None:
     """Show one session: minutes, days credited, thresholds, linked duplicates."""
-    db = store.open_db()
-    try:
-        d = store.session_detail(db, session_id)
-    finally:
-        db.close()
+    d = history.session_detail(session_id)
     if as_json:
         echo_json(d)
         return
     m = d["minutes"]
-    click.echo(f"session {d['id']}: {d['path']} ({d['format']}{', RR' if d['has_rr'] else ''})")
+    click.echo(f"session {d['id']}: {d['path']} ({d['format']}{', RR' if d['has_rr'] else ''})"
+               + ("" if d["origin"] == "device" else f", {d['origin']} session"))
     click.echo(f"start {d['start']}, {d['duration_s'] / 60:.1f} min, valid {d['valid_s'] / 60:.1f} min")
     click.echo(f"moderate {m['moderate']:.1f} min, vigorous {m['vigorous']:.1f} min, "
                f"credited {m['credited']:.1f} min")
@@ -106,8 +126,9 @@ def show(session_id: int, as_json: bool) -> None:
     click.echo(f"thresholds: moderate {t['moderate_bpm']:g} bpm, high {t['high_bpm']:g} bpm "
                f"({t['method']})")
     for day in d["days"]:
-        click.echo(f"  {day['day']}: moderate {day['moderate_s'] / 60:.1f} min, "
-                   f"vigorous {day['high_s'] / 60:.1f} min")
+        click.echo(f"  {day['day']}: moderate {shown_min(day['moderate_s'] / 60):.1f} min, "
+                   f"vigorous {shown_min(day['high_s'] / 60):.1f} min, "
+                   f"credited {day['credited']:.1f} min")
     if d["duplicate_of"]:
         click.echo(f"same workout as session {d['duplicate_of']}: credited there, not here")
     for o in d["linked"]:
@@ -119,26 +140,26 @@ def show(session_id: int, as_json: bool) -> None:
 @click.argument("session_ids", nargs=-1, required=True, type=int)
 def rm(session_ids: tuple[int, ...]) -> None:
     """Remove sessions from the history (their files are not touched)."""
-    db = store.open_db()
-    try:
-        for sid in session_ids:
-            relinked = store.remove(db, sid)
-            extra = f"; sessions {', '.join(map(str, relinked))} regrouped" if relinked else ""
-            click.echo(f"removed session {sid}{extra}")
-    finally:
-        db.close()
+    for sid, relinked in history.remove_sessions(session_ids):
+        extra = f"; sessions {', '.join(map(str, relinked))} regrouped" if relinked else ""
+        click.echo(f"removed session {sid}{extra}")
 
 
 @log.command("recompute")
 @threshold_options
-def recompute(**opts: Any) -> None:
-    """Re-credit every session with the current thresholds and time zone (profile or options)."""
-    prof = load_profile()
-    thr = pick_thresholds(opts)
-    db = store.open_db()
-    try:
-        n = store.recompute(db, thr, prof.tz())
-    finally:
-        db.close()
-    click.echo(f"re-credited {n} session(s): moderate from {thr.moderate_bpm:g} bpm, high from "
-               f"{thr.high_bpm:g} bpm")
+@json_option
+def recompute(as_json: bool, **opts: Any) -> None:
+    """Re-credit every session with the current thresholds and time zone (profile or options).
+
+    Each session is summarised again from its file when the file is still there unchanged
+    (the numbers `hrzone summary` gives), else from its stored per-second heart rate.
+    """
+    r = history.recompute(opts)
+    if as_json:
+        echo_json(r.to_json())
+        return
+    t = r.thresholds
+    click.echo(f"{r.line()} (moderate from {t.moderate_bpm:g} bpm, high from {t.high_bpm:g} bpm)")
+    if r.approximate:
+        click.echo(f"  {r.approximate} session(s) re-credited from the stored per-second heart "
+                   "rate (their file is gone or changed)")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from hrzone.cli import cli
-from hrzone.cli.options import pick_thresholds, threshold_options
+from hrzone.cli.options import threshold_options
 
 
 @cli.command("plot")
@@ -21,10 +21,7 @@ from hrzone.cli.options import pick_thresholds, threshold_options
 @threshold_options
 def plot(file: Path, output: Path, size: tuple[int, int], fmt: str | None, **opts: Any) -> None:
     """Plot heart rate over time with zone bands, invalid/gap stretches and cue events."""
-    from hrzone.plot import (
-        plot_workout_file,  # matplotlib is slow to import: only when plotting
-    )
+    from hrzone.app.files import plot_file
 
-    thr = pick_thresholds(opts)
-    plot_workout_file(file, thr, output, fmt=fmt, size_px=size)
+    plot_file(file, output, opts, fmt=fmt, size_px=size)
     click.echo(f"plot written to {output}")

@@ -115,6 +115,11 @@ def set_(pairs: tuple[str, ...]) -> None:
     thr, why = _thresholds(prof)
     if why is not None and not any(why == pr.message for pr in prof.problems):
         click.echo(f"Note: {why}", err=True)  # keys are set one at a time: say what is missing
+    if thr is not None:
+        from hrzone.app.history import recompute_offer
+        offers = {recompute_offer(key, thr) for key, _ in kv} - {""}
+        for offer in offers:
+            click.echo(offer)
 
 
 @profile_group.command("path")

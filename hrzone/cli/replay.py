@@ -12,7 +12,8 @@ import click
 from hrzone.audio.sink import CueSink
 from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options, cue_sink_from_options
-from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
+from hrzone.app.thresholds import thresholds_for
+from hrzone.cli.options import echo_json, json_option, threshold_options
 from hrzone.cli.report import clock, event_line, summary_text
 from hrzone.cues import Cue
 from hrzone.loader import formats
@@ -92,7 +93,7 @@ def replay_file(path: Path, opts: dict, speed: float | None, as_json: bool,
                 fmt: str | None = None) -> SessionResult:
     """Replay one file (any supported format) with the printing sink last."""
     return asyncio.run(session.replay_file(
-        path, lambda header: pick_thresholds(opts, header, str(path)), speed=speed, fmt=fmt,
+        path, lambda header: thresholds_for(opts, header, str(path)), speed=speed, fmt=fmt,
         sinks=[*(sinks or []), printer or PrintSink(as_json)]))
 
 
@@ -141,13 +142,14 @@ def replay(file: Path, speed: float | None, fast: bool, as_json: bool, audio: st
     res = replay_file(file, opts, rate, as_json, printer=printer, fmt=fmt,
                       sinks=_cue_sinks(audio, cue_log, audio_out, rate, printer))
     if save:
-        from hrzone.store import save_session
-        added = save_session(res.summary, file)
+        from hrzone.app.history import save_replay
+        added, origin = save_replay(res.summary, file, fmt)
         if as_json:
             echo_json({"type": "saved", "id": added.id, "created": added.created,
-                       "duplicate_of": added.duplicate_of})
+                       "duplicate_of": added.duplicate_of, "origin": origin})
         else:
             click.echo(f"Saved to your history as session {added.id}"
+                       + ("" if origin == "device" else f" ({origin})")
                        + ("" if added.created else " (already there)"))
 
 

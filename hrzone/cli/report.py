@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from hrzone.credit import shown_min
 from hrzone.summary import Summary
 from hrzone.zones import CueEvent
 
@@ -40,8 +41,8 @@ def summary_text(s: Summary) -> str:
     lines.append(f"  valid time  {clock(s.valid_s)} of {clock(s.duration_s)}")
     lines.append(f"  zones       low {clock(s.low_s)}   moderate {clock(s.moderate_s)}   "
                  f"high {clock(s.high_s)}")
-    lines.append(f"  minutes     moderate {s.moderate_min:.1f} + 2 x vigorous {s.vigorous_min:.1f}"
-                 f" = {s.credited_min:.1f} credited")
+    lines.append(f"  minutes     moderate {shown_min(s.moderate_min):.1f} + 2 x vigorous "
+                 f"{shown_min(s.vigorous_min):.1f} = {shown_min(s.credited_min):.1f} credited")
     if s.hr_mean is not None:
         lines.append(f"  heart rate  mean {s.hr_mean:.0f}, min {s.hr_min:.0f}, max {s.hr_max:.0f} bpm")
     else:

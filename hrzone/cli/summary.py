@@ -8,18 +8,11 @@ from pathlib import Path
 import click
 
 from hrzone.cli import cli
-from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
+from hrzone.app.files import summarise_file
+from hrzone.cli.options import echo_json, json_option, threshold_options
 from hrzone.cli.report import summary_text
 from hrzone.errors import HrzoneError
-from hrzone.loader import formats, load_workout
-from hrzone.summary import Summary, summarise_workout
-
-
-def summarise_file(path: Path, opts: dict, fmt: str | None, max_gap: float | None,
-                   columns: dict[str, str] | None = None) -> Summary:
-    """Load one file and summarise it with the thresholds the options/profile/file give."""
-    w = load_workout(path, fmt=fmt, max_gap_s=max_gap, **(columns or {}))
-    return summarise_workout(w, pick_thresholds(opts, w.header, str(w.path)))
+from hrzone.loader import formats
 
 
 @cli.command()

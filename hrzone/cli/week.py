@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from hrzone import store
+from hrzone.app.weeks import parse_date, week_view, weeks_view
 from hrzone.cli import cli
 from hrzone.cli.options import echo_json, json_option
-from hrzone.errors import HrzoneError
-from hrzone.profile import load_profile
-from hrzone.week import parse_week, week_start_of
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise HrzoneError(f"--date {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
 def _bar(credited: float, goal: int, width: int = 30) -> str:
@@ -38,18 +27,7 @@ def week(week_label: str | None, on_date: str | None, plot_path: Path | None, as
     """Credited minutes this week (or another) against your goal, per day, with your streak."""
     if week_label and on_date:
         raise click.UsageError("give --week or --date, not both")
-    prof = load_profile()
-    today = datetime.now(prof.tz()).date()
-    if week_label:
-        start = parse_week(week_label, prof.week_start_day)
-    else:
-        d = _date(on_date) if on_date else today
-        start = week_start_of(d, prof.week_start_day)
-    db = store.open_db()
-    try:
-        rep = store.week_view(db, prof, start, today)
-    finally:
-        db.close()
+    rep = week_view(week_label, parse_date(on_date) if on_date else None)
     if plot_path is not None:
         from hrzone.plot import plot_week
         plot_week(rep, plot_path)
@@ -63,17 +41,21 @@ def week(week_label: str | None, on_date: str | None, plot_path: Path | None, as
 
 def _print_week(rep: dict[str, Any]) -> None:
     click.echo(f"Week {rep['week']} ({rep['start']} to {rep['end']}, {rep['timezone']})")
-    click.echo(f"  credited {rep['credited']:.0f} of {rep['goal']} min  "
+    click.echo(f"  credited {rep['credited']:.1f} of {rep['goal']} min  "
                f"[{_bar(rep['credited'], rep['goal'])}]"
-               + ("  goal met" if rep["met"] else f"  {rep['remaining']:.0f} to go"))
-    click.echo(f"  moderate {rep['moderate']:.0f} min, vigorous {rep['vigorous']:.0f} min "
+               + ("  goal met" if rep["met"] else f"  {rep['remaining']:.1f} to go"))
+    click.echo(f"  moderate {rep['moderate']:.1f} min, vigorous {rep['vigorous']:.1f} min "
                "(vigorous counts double)")
     for d in rep["days"]:
-        click.echo(f"  {d['weekday']} {d['date']}  {d['credited']:5.0f} min"
+        click.echo(f"  {d['weekday']} {d['date']}  {d['credited']:5.1f} min"
                    + (f"  ({d['sessions']} session{'s' if d['sessions'] != 1 else ''})"
                       if d["sessions"] else ""))
     n = rep["streak"]
     click.echo(f"  streak: {n} week{'s' if n != 1 else ''} meeting the goal")
+    k = rep.get("other_thresholds", 0)
+    if k:
+        click.echo(f"  note: {k} session{'s were' if k != 1 else ' was'} credited with other "
+                   "thresholds than your current ones: run `hrzone log recompute` to re-credit")
 
 
 @cli.command("weeks")
@@ -84,16 +66,10 @@ def _print_week(rep: dict[str, Any]) -> None:
 @json_option
 def weeks(last: int, on_date: str | None, as_json: bool) -> None:
     """One line per week: credited minutes against the goal."""
-    prof = load_profile()
-    until = _date(on_date) if on_date else None
-    db = store.open_db()
-    try:
-        rows = store.weeks_view(db, prof, last, until)
-    finally:
-        db.close()
+    rows = weeks_view(last, parse_date(on_date) if on_date else None)
     if as_json:
         echo_json(rows)
         return
     for r in rows:
-        click.echo(f"{r['week']}  {r['start']}  {r['credited']:5.0f}/{r['goal']:<4d} "
+        click.echo(f"{r['week']}  {r['start']}  {r['credited']:5.1f}/{r['goal']:<4d} "
                    f"[{_bar(r['credited'], r['goal'], 20)}]{'  met' if r['met'] else ''}")

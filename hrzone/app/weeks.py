@@ -1,0 +1,57 @@
+"""The week and weeks views: credited minutes against the weekly goal (the `week --json` and
+`weeks --json` shapes), each day and week summed from unrounded seconds and rounded once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from hrzone import store
+from hrzone.errors import HrzoneError, ProfileError
+from hrzone.week import parse_week, week_start_of
+
+
+def parse_date(text: str, what: str = "--date") -> date:
+    """A YYYY-MM-DD date; HrzoneError naming `what` otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HrzoneError(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def week_view(week: str | None = None, on: date | None = None,
+              today: date | None = None) -> dict[str, Any]:
+    """The user's week labelled `week` ('2026-W47'), or holding `on`, or the current one.
+
+    "other_thresholds" counts the week's sessions credited with other thresholds than the
+    profile's current ones (see history.recompute).
+    """
+    from hrzone.profile import load_profile, profile_thresholds
+
+    if week and on:
+        raise HrzoneError("give a week or a date, not both")
+    prof = load_profile()
+    today = today or datetime.now(prof.tz()).date()
+    start = parse_week(week, prof.week_start_day) if week else \
+        week_start_of(on or today, prof.week_start_day)
+    try:
+        current = profile_thresholds(prof)
+    except ProfileError:
+        current = None  # a broken profile must not hide the week
+    db = store.open_db()
+    try:
+        return store.week_view(db, prof, start, today, current)
+    finally:
+        db.close()
+
+
+def weeks_view(last: int = 12, until: date | None = None) -> list[dict[str, Any]]:
+    """One row per week, oldest first, for the `last` weeks up to the one holding `until`."""
+    from hrzone.profile import load_profile
+
+    prof = load_profile()
+    db = store.open_db()
+    try:
+        return store.weeks_view(db, prof, last, until)
+    finally:
+        db.close()
