@@ -172,7 +172,7 @@ class MarkLog:
         t = np.concatenate([self._t, np.asarray(t_s, dtype=np.float64)])
         hr = np.concatenate([self._hr, np.asarray(hr_bpm, dtype=np.float64)])
         # a margin: a mark can be stamped a little before the samples already processed
-        keep = t >= t[-1] - self.window_s - 10.0 if t.size else np.zeros(0, bool)
+        keep = t >= t[-1] - self.window_s - 60.0 if t.size else np.zeros(0, bool)
         self._t, self._hr = t[keep], hr[keep]
 
     def mark(self, mark: Mark) -> MarkHR:
