@@ -305,9 +305,11 @@ def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
 
         with _single_keys(sys.stdin) as single:
             if not as_json:
-                enter = "" if single else " + Enter"
-                click.echo(f"Talk test: press s{enter} when you can no longer sing comfortably, "
-                           f"t{enter} when you can no longer talk comfortably, q{enter} to finish.")
+                how = "one key, no Enter" if single else "each key followed by Enter"
+                click.echo(f"Talk test: warm up, then raise the effort slowly. Press ({how}):\n"
+                           "  s  when you can no longer sing comfortably\n"
+                           "  t  when you can no longer talk comfortably\n"
+                           "  q  to finish")
             display = make_calibration_display(as_json, sys.stderr if as_json else None,
                                                window_s=window_s)
             try:
@@ -328,7 +330,8 @@ def calibrate_cmd(device: str | None, profile: str | None, record: Path | None,
         for m in proposal.marks:
             click.echo(f"{m.mark.kind:>5} mark at {m.mark.t_s / 60:5.1f} min: median "
                        f"{m.hr_bpm:.0f} bpm over {m.samples} samples")
-        click.echo(f"Proposed: {describe_proposal(proposal, current)}")
+        click.echo(click.wrap_text(f"Proposed: {describe_proposal(proposal, current)}", 78,
+                                   subsequent_indent="  "))
         click.echo(f"  (--moderate {th.moderate_bpm:g} --high {th.high_bpm:g})")
     save = accept
     if not accept and not as_json and sys.stdin.isatty():
