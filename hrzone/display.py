@@ -471,7 +471,7 @@ def render_panel(s: LiveStatus, r: Reading, width: int) -> Any:
     t.add_column()
     t.add_row("Elapsed", clock_text(r.elapsed_s))
     if r.show_zones:
-        t.add_row("In target", f"{clock_text(r.target_s)} {r.target}")
+        t.add_row("In target", f"{clock_text(r.target_s)} in {r.target}")
         t.add_row("Credited", f"{r.credited_min:.1f} min this session")
         t.add_row("Week", f"{r.week_min:.1f} of {r.goal_min:g} min  {_bar(r.week_min, r.goal_min)}")
         cue = DASH if r.last_cue is None else f"“{r.last_cue}” ({clock_text(r.last_cue_t_s or 0)})"

@@ -92,7 +92,7 @@ def test_panel_shows_zone_target_hr_week_and_last_cue() -> None:
     assert "target moderate  ·  in target  ·  115 bpm" in text
     assert "Polar H10 1A2B3C4D" in text and "Elapsed  3:00" in text
     acc = live.finish()
-    assert f"In target  {int(acc.moderate_s) // 60}:{int(acc.moderate_s) % 60:02d} moderate" in text
+    assert f"In target  {int(acc.moderate_s) // 60}:{int(acc.moderate_s) % 60:02d} in moderate" in text
     credited = (acc.moderate_s + 2 * acc.high_s) / 60          # the rule, written out here
     assert f"Credited  {credited:.1f} min this session" in text
     assert f"Week  {40 + credited:.1f} of 150 min" in text
