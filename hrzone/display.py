@@ -146,9 +146,10 @@ class LiveStatus:
         if ok.size:
             self.hr_bpm, self.hr_t_s = float(out.hr_bpm[ok[-1]]), float(out.t_s[ok[-1]])
         self.last_status = int(out.status[-1])
+        # The announced zone and ceiling state (hysteresis and dwell), as the voice says them.
         z = int(out.zone[-1])
         self.zone = ZONE_NAMES.get(z) if z != INVALID else None
-        for e in getattr(out, "events", ()):
+        for e in out.events:
             if e.kind == "ceiling":
                 self.above_ceiling = bool(e.value)
         self.link = "connected"

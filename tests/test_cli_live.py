@@ -247,10 +247,9 @@ def test_save_prompt_on_a_terminal_needs_no_enter() -> None:
 
 def test_calibrate_shows_proposal_beside_current_thresholds(tmp_path: Path) -> None:
     rec = make_recording(tmp_path / "cal.jsonl", 600, {300: "sing", 500: "talk"})
-    r = invoke(["profile", "set", "moderate_bpm", "120"])
-    r = invoke(["profile", "set", "high_bpm", "150"])
-    r = invoke(["profile", "set", "method", "bpm"])
-    assert r.exit_code == 0, r.output
+    for key, value in (("moderate_bpm", "120"), ("high_bpm", "150"), ("method", "bpm")):
+        r = invoke(["profile", "set", key, value])
+        assert r.exit_code == 0, r.output
     r = invoke(["calibrate", "--from", str(rec)])
     assert r.exit_code == 0, r.output
     p = propose_from_recording(rec)
@@ -264,6 +263,9 @@ def test_calibrate_shows_proposal_beside_current_thresholds(tmp_path: Path) -> N
 
 
 # --- as a person would: a real terminal (tmux) ---------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
 
 def _tmux(tmp_path: Path) -> Callable[..., str]:
     import shutil
@@ -294,7 +296,8 @@ def _wait_for(tmux: Callable[..., str], pattern: str, timeout_s: float = 60.0) -
         time.sleep(0.3)
 
 
-def _start(tmux: Callable[..., str], args: list[str], tmp_path: Path) -> None:
+def _start(tmux: Callable[..., str], args: list[str]) -> None:
+    """Run hrzone in a 100 x 50 tmux pane, with this test's HRZONE_HOME."""
     import os
     import shlex
     import sys
@@ -305,16 +308,13 @@ def _start(tmux: Callable[..., str], args: list[str], tmp_path: Path) -> None:
          f"cd {shlex.quote(str(REPO))} && {env} {cmd}; echo EXITED $?; sleep 60")
 
 
-REPO = Path(__file__).resolve().parents[1]
-
-
 def test_live_panel_in_a_terminal_and_ctrl_c(tmp_path: Path) -> None:
     import re
 
     tmux = _tmux(tmp_path)
     _start(tmux, ["live", "--virtual", "recordings/walk30.jsonl", "--speed", "20",
                   "--audio", "off", "--no-save", "--moderate", "100", "--high", "130",
-                  "--record", str(tmp_path / "live.jsonl")], tmp_path)
+                  "--record", str(tmp_path / "live.jsonl")])
     try:
         text = _wait_for(tmux, r"Elapsed  [1-9]:\d\d")
         assert "hrzone live · hrzone simulator" in text and "target moderate" in text
@@ -333,7 +333,7 @@ def test_calibrate_in_a_terminal_confirms_marks_and_saves_with_one_key(tmp_path:
     tmux = _tmux(tmp_path)
     src = make_recording(tmp_path / "ramp.jsonl", 480)
     _start(tmux, ["calibrate", "--virtual", str(src), "--speed", "40",
-                  "--record", str(tmp_path / "cal.jsonl")], tmp_path)
+                  "--record", str(tmp_path / "cal.jsonl")])
     try:
         text = _wait_for(tmux, r"Elapsed  [2-9]:\d\d")
         assert "Press (one key, no Enter):" in text                        # single keys
@@ -352,6 +352,7 @@ def test_calibrate_in_a_terminal_confirms_marks_and_saves_with_one_key(tmp_path:
         tmux("send-keys", "-t", "t", "y")               # no Enter
         text = _wait_for(tmux, r"EXITED \d+")
         assert "[y/n] yes" in text and "Saved (method bpm) in your profile." in text
+        assert text.count("╭") == 1 and text.count("╰") == 1      # one final panel
     finally:
         tmux("kill-server")
     from hrzone.profile import load_profile

@@ -6,12 +6,11 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 from rich.console import Console
 
 from hrzone.bigtext import big_lines
-import numpy as np
-
 from hrzone.calibrate import Mark, MarkLog, mark_hr
 from hrzone.display import (JsonSink, LineSink, PanelSink, StatusSink, make_calibration_display,
                             make_display)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import select
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -197,6 +196,7 @@ def _keys(stream: Any, stop: threading.Event | None = None) -> Iterator[str]:
     """Keys typed on a terminal, one at a time (see _single_keys), else each line's first letter
     ("" for an empty line). On a terminal, ends soon after `stop` is set."""
     if _is_tty(stream):
+        import select
         fd = stream.fileno()
         while stop is None or not stop.is_set():
             if stop is not None and not select.select([fd], [], [], 0.1)[0]:
