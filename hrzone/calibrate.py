@@ -10,6 +10,10 @@ Rule (docs/live.md): for each mark, take the median of the cleaned, valid HR in 
 The moderate threshold is the sing value, the high threshold the talk value, rounded to whole
 bpm. A mark with fewer than `min_samples` valid samples in its window is rejected, as is a talk
 value not above the sing value. Pure: arrays in, a Proposal out.
+
+The words a person reads also live here, so every screen says the same thing: MarkLog confirms a
+mark the moment it is made, with the heart rate the proposal will use for it, and
+describe_proposal puts the proposal beside the thresholds in use.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from hrzone.recording import Event
 from hrzone.zones import Thresholds, resolve_thresholds
 
 MARK_KINDS = ("sing", "talk")
+MARK_WORDS = {"sing": "can no longer sing", "talk": "can no longer talk"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +131,88 @@ def propose_from_recording(path: str | Path, *, window_s: float = 30.0,
     if not marks:
         raise ThresholdError(f"{path}: the recording has no talk-test marks")
     return propose(out.t_s, hr, marks, window_s=window_s, min_samples=min_samples)
+
+
+def clock_text(t_s: float) -> str:
+    """Session time as m:ss (h:mm:ss from an hour)."""
+    m, s = divmod(int(max(t_s, 0.0)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def confirmation(found: MarkHR, window_s: float = 30.0, min_samples: int = 10) -> str:
+    """The words confirming a mark, e.g. 'Marked: can no longer sing at 132 bpm (12:40)'.
+
+    A mark without enough valid heart rate before it says so, since the proposal will reject it.
+    """
+    words = MARK_WORDS.get(found.mark.kind, found.mark.kind)
+    when = clock_text(found.mark.t_s)
+    if found.samples < min_samples:
+        return (f"Marked: {words} ({when}), but only {found.samples} valid heart-rate samples in "
+                f"the {window_s:g} s before it: check the strap and press again")
+    return f"Marked: {words} at {found.hr_bpm:.0f} bpm ({when})"
+
+
+class MarkLog:
+    """Talk-test marks as they are made, each with the HR the proposal will use for it.
+
+    Feed the cleaned HR as it arrives (add); mark() returns the mark's MarkHR at once, computed by
+    the same rule as propose (median of the valid HR in the window before the mark).
+    """
+
+    def __init__(self, window_s: float = 30.0, min_samples: int = 10):
+        self.window_s = window_s
+        self.min_samples = min_samples
+        self.marks: list[MarkHR] = []
+        self._t = np.zeros(0)
+        self._hr = np.zeros(0)
+
+    def add(self, t_s: np.ndarray, hr_bpm: np.ndarray) -> None:
+        """Append samples (seconds, cleaned bpm with NaN where invalid); keeps one window."""
+        t = np.concatenate([self._t, np.asarray(t_s, dtype=np.float64)])
+        hr = np.concatenate([self._hr, np.asarray(hr_bpm, dtype=np.float64)])
+        # a margin: a mark can be stamped a little before the samples already processed
+        keep = t >= t[-1] - self.window_s - 60.0 if t.size else np.zeros(0, bool)
+        self._t, self._hr = t[keep], hr[keep]
+
+    def mark(self, mark: Mark) -> MarkHR:
+        """Record a mark and return the HR found for it."""
+        found = mark_hr(self._t, self._hr, mark, self.window_s)
+        self.marks.append(found)
+        return found
+
+    def confirmation(self, found: MarkHR) -> str:
+        """The on-screen words for a mark this log returned."""
+        return confirmation(found, self.window_s, self.min_samples)
+
+
+def describe_proposal(proposal: Proposal, current: Thresholds | None) -> str:
+    """The proposal beside the thresholds in use, in plain words.
+
+    E.g. 'Moderate starts at 118 bpm (now 120); high at 141 bpm (now 145).'
+    """
+    new = proposal.thresholds
+
+    def now(bpm_new: float, bpm_now: float | None) -> str:
+        if bpm_now is None:
+            return ""
+        if round(bpm_now) == round(bpm_new):
+            return " (unchanged)"
+        return f" (now {bpm_now:.0f})"
+
+    cur_mod = None if current is None else current.moderate_bpm
+    cur_high = None if current is None else current.high_bpm
+    text = (f"Moderate starts at {new.moderate_bpm:.0f} bpm{now(new.moderate_bpm, cur_mod)}; "
+            f"high at {new.high_bpm:.0f} bpm{now(new.high_bpm, cur_high)}.")
+    if current is None:
+        text += " You have no thresholds saved yet."
+    return text
+
+
+def comparison_json(proposal: Proposal, current: Thresholds | None) -> dict[str, Any]:
+    """The proposal, the thresholds in use (or None) and the plain-words text, for --json."""
+    return {**proposal.to_json(),
+            "current": None if current is None else {"method": current.method,
+                                                      "moderate_bpm": current.moderate_bpm,
+                                                      "high_bpm": current.high_bpm},
+            "text": describe_proposal(proposal, current)}

@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hrzone.calibrate import Mark, marks_from_events, propose
+from hrzone.calibrate import (Mark, MarkHR, MarkLog, Proposal, comparison_json, confirmation,
+                              describe_proposal, marks_from_events, propose)
 from hrzone.errors import ThresholdError
 from hrzone.recording import Event
+from hrzone.zones import resolve_thresholds
 
 
 def ramp(n: int = 600) -> tuple[np.ndarray, np.ndarray]:
@@ -64,3 +66,37 @@ def test_proposal_tracks_a_steady_hr_at_each_mark(sing_hr: float, delta: float, 
     p = propose(t, hr, [Mark(float(ts), "sing"), Mark(float(tt), "talk")])
     assert p.thresholds.moderate_bpm == round(sing_hr)
     assert p.thresholds.high_bpm == round(sing_hr + delta)
+
+
+def test_mark_log_confirms_with_the_hr_the_proposal_uses() -> None:
+    t, hr = ramp()
+    log = MarkLog(window_s=30.0)
+    for i in range(0, 301, 7):                      # arrives in chunks, as live data does
+        log.add(t[i:min(i + 7, 301)], hr[i:min(i + 7, 301)])
+    found = log.mark(Mark(300.0, "sing"))
+    whole = propose(t, hr, [Mark(300.0, "sing"), Mark(500.0, "talk")])
+    assert found == whole.marks[0]
+    assert log.confirmation(found) == f"Marked: can no longer sing at {found.hr_bpm:.0f} bpm (5:00)"
+    assert log.marks == [found]
+
+
+def test_confirmation_of_a_mark_without_heart_rate_says_to_press_again() -> None:
+    text = confirmation(MarkHR(Mark(3725.0, "talk"), float("nan"), 2))
+    assert text.startswith("Marked: can no longer talk (1:02:05), but only 2 valid heart-rate")
+    assert "press again" in text
+
+
+@pytest.mark.parametrize("current, words", [
+    ((120, 145), "Moderate starts at 118 bpm (now 120); high at 141 bpm (now 145)."),
+    ((118, 150), "Moderate starts at 118 bpm (unchanged); high at 141 bpm (now 150)."),
+    (None, "Moderate starts at 118 bpm; high at 141 bpm. You have no thresholds saved yet."),
+])
+def test_proposal_in_plain_words_beside_the_current_thresholds(current, words) -> None:
+    p = Proposal(resolve_thresholds("bpm", moderate=118, high=141), (), 30.0)
+    cur = None if current is None else resolve_thresholds("bpm", moderate=current[0],
+                                                          high=current[1])
+    assert describe_proposal(p, cur) == words
+    obj = comparison_json(p, cur)
+    assert obj["text"] == words and obj["moderate_bpm"] == 118
+    assert obj["current"] == (None if cur is None else
+                              {"method": "bpm", "moderate_bpm": current[0], "high_bpm": current[1]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,158 @@ def test_talk_test_keys_from_lines_when_not_a_terminal() -> None:
     with _single_keys(stream) as single:
         assert not single
         assert list(_keys(stream)) == ["s", "t", "", "q"]
+
+
+def test_save_prompt_takes_one_key(capsys: pytest.CaptureFixture[str]) -> None:
+    from hrzone.cli.live import _ask_yes_no
+
+    assert _ask_yes_no("Save them in your profile?", iter(["x", "?", "y", "n"])) is True
+    assert capsys.readouterr().out == "Save them in your profile? [y/n] yes\n"
+    for keys in (["n"], ["\n"], ["\x1b"], [""], []):
+        assert _ask_yes_no("Save?", iter(keys)) is False
+    assert capsys.readouterr().out.count("[y/n] no\n") == 5
+
+
+def test_save_prompt_on_a_terminal_needs_no_enter() -> None:
+    """On a pseudo-terminal 'y' alone (no newline) answers; the key reader stops when told."""
+    import os
+    import pty
+    import threading
+
+    from hrzone.cli.live import _ask_yes_no, _keys, _single_keys
+
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "r") as stream:
+        with _single_keys(stream):
+            stop = threading.Event()
+            left: list[str] = []
+            reader = threading.Thread(target=lambda: left.extend(_keys(stream, stop)))
+            reader.start()
+            stop.set()
+            reader.join(5)
+            assert not reader.is_alive() and left == []
+            answers: list[bool] = []
+            asker = threading.Thread(target=lambda: answers.append(
+                _ask_yes_no("Save?", _keys(stream))), daemon=True)
+            asker.start()
+            os.write(master, b"y")
+            asker.join(5)
+            assert answers == [True]
+    os.close(master)
+
+
+def test_calibrate_shows_proposal_beside_current_thresholds(tmp_path: Path) -> None:
+    rec = make_recording(tmp_path / "cal.jsonl", 600, {300: "sing", 500: "talk"})
+    for key, value in (("moderate_bpm", "120"), ("high_bpm", "150"), ("method", "bpm")):
+        r = invoke(["profile", "set", key, value])
+        assert r.exit_code == 0, r.output
+    r = invoke(["calibrate", "--from", str(rec)])
+    assert r.exit_code == 0, r.output
+    p = propose_from_recording(rec)
+    th = p.thresholds
+    assert (f"Proposed: Moderate starts at {th.moderate_bpm:.0f} bpm (now 120); "
+            f"high at {th.high_bpm:.0f} bpm (now 150).") in r.output
+    assert "Saved" not in r.output                       # not a terminal: nothing asked, no save
+    obj = json.loads(invoke(["calibrate", "--from", str(rec), "--json"]).output)
+    assert obj["current"] == {"method": "bpm", "moderate_bpm": 120, "high_bpm": 150}
+    assert obj["text"].startswith(f"Moderate starts at {th.moderate_bpm:.0f} bpm (now 120)")
+
+
+# --- as a person would: a real terminal (tmux) ---------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tmux(tmp_path: Path) -> Callable[..., str]:
+    import shutil
+    import subprocess
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install tmux): the terminal test needs it")
+    sock = str(tmp_path / "tmux.sock")
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-S", sock, *args], check=True, capture_output=True,
+                              text=True).stdout
+    return tmux
+
+
+def _wait_for(tmux: Callable[..., str], pattern: str, timeout_s: float = 60.0) -> str:
+    """The pane's text once `pattern` (a regex) shows on it; fails with the pane otherwise."""
+    import re
+    import time
+
+    end = time.monotonic() + timeout_s
+    while True:
+        text = tmux("capture-pane", "-p", "-t", "t")
+        if re.search(pattern, text):
+            return text
+        if time.monotonic() > end:
+            raise AssertionError(f"{pattern!r} never appeared; the screen shows:\n{text}")
+        time.sleep(0.3)
+
+
+def _start(tmux: Callable[..., str], args: list[str]) -> None:
+    """Run hrzone in a 100 x 50 tmux pane, with this test's HRZONE_HOME."""
+    import os
+    import shlex
+    import sys
+
+    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "hrzone", *args])
+    env = f"HRZONE_HOME={shlex.quote(os.environ['HRZONE_HOME'])}"
+    tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "50",
+         f"cd {shlex.quote(str(REPO))} && {env} {cmd}; echo EXITED $?; sleep 60")
+
+
+def test_live_panel_in_a_terminal_and_ctrl_c(tmp_path: Path) -> None:
+    import re
+
+    tmux = _tmux(tmp_path)
+    _start(tmux, ["live", "--virtual", "recordings/walk30.jsonl", "--speed", "20",
+                  "--audio", "off", "--no-save", "--moderate", "100", "--high", "130",
+                  "--record", str(tmp_path / "live.jsonl")])
+    try:
+        text = _wait_for(tmux, r"Elapsed  [1-9]:\d\d")
+        assert "hrzone live · hrzone simulator" in text and "target moderate" in text
+        assert re.search(r"\d+ bpm", text) and "Week  " in text and "of 150 min" in text
+        tmux("send-keys", "-t", "t", "C-c")
+        text = _wait_for(tmux, r"EXITED \d+")
+        assert "EXITED 0" in text
+        assert text.count("╭") == 1 and text.count("╰") == 1      # one clean final panel
+        assert text.index("╰") < text.index("valid time") < text.index("Recording:")
+        assert "^C" not in text and "Traceback" not in text
+    finally:
+        tmux("kill-server")
+
+
+def test_calibrate_in_a_terminal_confirms_marks_and_saves_with_one_key(tmp_path: Path) -> None:
+    tmux = _tmux(tmp_path)
+    src = make_recording(tmp_path / "ramp.jsonl", 480)
+    _start(tmux, ["calibrate", "--virtual", str(src), "--speed", "40",
+                  "--record", str(tmp_path / "cal.jsonl")])
+    try:
+        text = _wait_for(tmux, r"Elapsed  [2-9]:\d\d")
+        assert "Press (one key, no Enter):" in text                        # single keys
+        assert "s  when you can no longer sing comfortably" in text
+        assert "hrzone talk test" in text and "target" not in text
+        assert "LOW" not in text and "MODERATE" not in text and "█" in text
+        tmux("send-keys", "-t", "t", "s")
+        text = _wait_for(tmux, r"Marked: can no longer sing at \d+ bpm \(\d:\d\d\)")
+        _wait_for(tmux, r"Elapsed  [5-9]:\d\d")
+        tmux("send-keys", "-t", "t", "t")
+        _wait_for(tmux, r"Marked: can no longer talk at \d+ bpm")
+        # the recording ends by itself; the key reader must leave the next key to the prompt
+        text = _wait_for(tmux, r"Save them in your profile\? \[y/n\]")
+        words = " ".join(text.split())
+        assert "Moderate starts at" in words and "You have no thresholds saved yet." in words
+        tmux("send-keys", "-t", "t", "y")               # no Enter
+        text = _wait_for(tmux, r"EXITED \d+")
+        assert "[y/n] yes" in text and "Saved (method bpm) in your profile." in text
+        assert text.count("╭") == 1 and text.count("╰") == 1      # one final panel
+    finally:
+        tmux("kill-server")
+    from hrzone.profile import load_profile
+    p = propose_from_recording(tmp_path / "cal.jsonl")
+    assert load_profile().moderate_bpm == p.thresholds.moderate_bpm
+    sing = [m for m in p.marks if m.mark.kind == "sing"][0]
+    assert f"Marked: can no longer sing at {sing.hr_bpm:.0f} bpm" in text

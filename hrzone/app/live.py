@@ -21,7 +21,7 @@ from hrzone import store
 from hrzone.app.files import recording_header
 from hrzone.app.prefs import CueSetup, cue_setup, cue_sink
 from hrzone.app.thresholds import thresholds_for
-from hrzone.errors import PlanError
+from hrzone.errors import PlanError, ProfileError
 from hrzone.runner import run_cancellable
 from hrzone.session import SessionResult, Sink, run_session
 from hrzone.summary import Summary
@@ -115,11 +115,15 @@ async def run_source(*, device: str | None, strap: str | None, record: Path | No
 
 
 def build_display(as_json: bool, setup: CueSetup | None, stream: Any = None) -> Sink:
-    """The live panel sink. The place where the app hands the panel the week so far and the
-    goal, once hrzone.display.make_display accepts them (week_before_min, goal_min)."""
+    """The live panel sink, told the week's minutes so far, the weekly goal and the target zone
+    (from the cue setup; without one, an empty week toward the default goal)."""
     from hrzone.display import make_display
 
-    return make_display(as_json, stream)
+    if setup is None:
+        return make_display(as_json, stream)
+    return make_display(as_json, stream, week_before_min=setup.week_before_min,
+                        goal_min=float(setup.prefs.weekly_goal_min),
+                        target=str(getattr(setup.prefs, "target", "moderate")))
 
 
 def live_thresholds(req: LiveRequest) -> Thresholds:
@@ -139,7 +143,12 @@ def run_live(req: LiveRequest, *, as_json: bool = False,
     thresholds = live_thresholds(req)
     record = req.record or default_record_path()
     needs_cues = req.audio != "off" or req.cue_log is not None or req.audio_out is not None
-    setup = cue_setup() if needs_cues else None
+    try:
+        setup = cue_setup()           # the panel shows the week so far toward the goal
+    except ProfileError:
+        if needs_cues:
+            raise
+        setup = None                  # a broken [cues] table must not stop a silent session
     panel = (display or (lambda s: build_display(as_json, s)))(setup)
     cues = cue_sink(req.audio, req.cue_log, req.audio_out, play=True, weekly=True,
                     setup=setup, notify=notify) if needs_cues else None

@@ -145,11 +145,15 @@ def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual
         click.echo("Not saved to your history (a virtual session; add --save to keep it).")
 
 
-def _keys(stream: Any) -> Iterator[str]:
-    """Keys typed on a terminal, one at a time (see _single_keys), else each line's first letter."""
+def _keys(stream: Any, stop: threading.Event | None = None) -> Iterator[str]:
+    """Keys typed on a terminal, one at a time (see _single_keys), else each line's first letter
+    ("" for an empty line). On a terminal, ends soon after `stop` is set."""
     if _is_tty(stream):
+        import select
         fd = stream.fileno()
-        while True:
+        while stop is None or not stop.is_set():
+            if stop is not None and not select.select([fd], [], [], 0.1)[0]:
+                continue
             ch = os.read(fd, 1)
             if not ch:
                 return
@@ -168,8 +172,8 @@ def _is_tty(stream: Any) -> bool:
 
 @contextmanager
 def _single_keys(stream: Any) -> Iterator[bool]:
-    """Put a terminal in cbreak mode (keys arrive without Enter; Ctrl-C still works), restoring
-    it on any exit. Yields whether single keys are on."""
+    """Put a terminal in cbreak mode (keys arrive without Enter and are not echoed; Ctrl-C
+    still works), restoring it on any exit. Yields whether single keys are on."""
     if not _is_tty(stream):
         yield False
         return
@@ -182,12 +186,14 @@ def _single_keys(stream: Any) -> Iterator[bool]:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
 
-def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None) -> None:
-    """Read s / t / q from stdin in a thread; marks go into the live stream."""
+def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None,
+                stop: threading.Event | None = None) -> threading.Thread:
+    """Read s / t / q from stdin in a thread; marks go into the live stream (the display then
+    confirms each one). Set `stop` to end the thread on a terminal (before asking anything)."""
     stream = stream or sys.stdin
 
     def run() -> None:
-        for key in _keys(stream):
+        for key in _keys(stream, stop):
             if key == "s":
                 loop.call_soon_threadsafe(source.mark, "sing")
             elif key == "t":
@@ -196,7 +202,21 @@ def _key_reader(source: Any, loop: asyncio.AbstractEventLoop, stream: Any = None
                 loop.call_soon_threadsafe(source.stop.set)
                 return
 
-    threading.Thread(target=run, daemon=True, name="hrzone-keys").start()
+    thread = threading.Thread(target=run, daemon=True, name="hrzone-keys")
+    thread.start()
+    return thread
+
+
+def _ask_yes_no(question: str, keys: Iterator[str]) -> bool:
+    """Ask on screen and take one key: y is yes; n, Enter, Esc or q is no; others are ignored."""
+    click.echo(f"{question} [y/n] ", nl=False)
+    answer = False
+    for key in keys:
+        if key in ("y", "n", "q", "", "\n", "\r", "\x1b"):
+            answer = key == "y"
+            break
+    click.echo("yes" if answer else "no")
+    return answer
 
 
 @cli.command("calibrate")
@@ -217,38 +237,63 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
 
     Warm up, then increase effort slowly. Press s when you can no longer sing comfortably,
     t when you can no longer talk comfortably, q to finish (on a terminal no Enter is needed).
+    Each mark is confirmed on screen with its heart rate; the proposal is shown beside the
+    thresholds you use now, and y or n (one key) saves it or not.
     """
     from hrzone.app.live import default_record_path, run_source
-    from hrzone.calibrate import propose_from_recording
-    from hrzone.display import make_display
+    from hrzone.calibrate import comparison_json, describe_proposal, propose_from_recording
+    from hrzone.display import make_calibration_display
+    from hrzone.profile import load_profile, profile_thresholds
     from hrzone.runner import run_cancellable
     from hrzone.zones import resolve_thresholds
 
     if from_ is None:
         record = record or default_record_path()
-        # zones shown during the test are provisional (hrmax-style guesses are meaningless here)
+        # The core needs thresholds; the display hides zones during the test (heart rate and
+        # marks only), so these never reach the screen.
         provisional = resolve_thresholds("bpm", moderate=100, high=140)
+        stop = threading.Event()
+        readers: list[threading.Thread] = []
+
+        def on_source(source: Any, loop: asyncio.AbstractEventLoop) -> None:
+            readers.append(_key_reader(source, loop, stop=stop))
+
         with _single_keys(sys.stdin) as single:
             if not as_json:
-                enter = "" if single else " + Enter"
-                click.echo(f"Talk test: press s{enter} when you can no longer sing comfortably, "
-                           f"t{enter} when you can no longer talk comfortably, q{enter} to finish.")
-            run_cancellable(run_source(device=device, strap=strap, record=record,
-                                       virtual=virtual, speed=speed,
-                                       sinks=[make_display(as_json, sys.stderr if as_json else None)],
-                                       thresholds=provisional, on_source=_key_reader))
+                how = "one key, no Enter" if single else "each key followed by Enter"
+                click.echo(f"Talk test: warm up, then raise the effort slowly. Press ({how}):\n"
+                           "  s  when you can no longer sing comfortably\n"
+                           "  t  when you can no longer talk comfortably\n"
+                           "  q  to finish")
+            display = make_calibration_display(as_json, sys.stderr if as_json else None,
+                                               window_s=window_s)
+            try:
+                run_cancellable(run_source(device=device, strap=strap, record=record,
+                                       virtual=virtual, speed=speed, sinks=[display],
+                                       thresholds=provisional, on_source=on_source))
+            finally:
+                stop.set()          # the reader must not take the answer to the save prompt
+                for r in readers:
+                    r.join(1.0)
         from_ = record
     proposal = propose_from_recording(from_, window_s=window_s)
     th = proposal.thresholds
+    current = profile_thresholds(load_profile())
     if as_json:
-        echo_json({"recording": str(from_), **proposal.to_json()})
+        echo_json({"recording": str(from_), **comparison_json(proposal, current)})
     else:
         for m in proposal.marks:
             click.echo(f"{m.mark.kind:>5} mark at {m.mark.t_s / 60:5.1f} min: median "
                        f"{m.hr_bpm:.0f} bpm over {m.samples} samples")
-        click.echo(f"Proposed thresholds: --moderate {th.moderate_bpm:g} --high {th.high_bpm:g}")
-    if accept or (not as_json and sys.stdin.isatty()
-                  and click.confirm("Save them in your profile?", default=False)):
+        click.echo(click.wrap_text(f"Proposed: {describe_proposal(proposal, current)}", 78,
+                                   subsequent_indent="  "))
+        click.echo(f"  (--moderate {th.moderate_bpm:g} --high {th.high_bpm:g})")
+    save = accept
+    if not accept and not as_json and sys.stdin.isatty():
+        with _single_keys(sys.stdin) as single:
+            keys = _keys(sys.stdin) if single else iter(lambda: click.getchar().lower(), None)
+            save = _ask_yes_no("Save them in your profile?", keys)
+    if save:
         _save_thresholds(th)
         if not as_json:
             click.echo("Saved (method bpm) in your profile.")
