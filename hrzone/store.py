@@ -166,14 +166,34 @@ def _connect_and_migrate(p: Path) -> sqlite3.Connection:
 
 @contextmanager
 def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction taken with BEGIN IMMEDIATE (waits up to the busy timeout)."""
-    db.execute("BEGIN IMMEDIATE")
+    """A write transaction taken with BEGIN IMMEDIATE (waits up to the busy timeout).
+
+    A write the disk refuses (full, read-only, file-size limit) becomes a one-line StoreError
+    and leaves the history as it was before the transaction.
+    """
     try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    except sqlite3.OperationalError as e:
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        raise StoreError(f"{_db_file(db)}: cannot write the session history: {e}") from None
+
+
+def _db_file(db: sqlite3.Connection) -> str:
+    try:
+        return str(db.execute("PRAGMA database_list").fetchone()[2] or "history")
+    except sqlite3.Error:
+        return "history"
 
 
 def file_hash(path: str | os.PathLike[str]) -> str:

@@ -377,3 +377,25 @@ def test_calibrate_in_a_terminal_confirms_marks_and_saves_with_one_key(tmp_path:
     assert load_profile().moderate_bpm == p.thresholds.moderate_bpm
     sing = [m for m in p.marks if m.mark.kind == "sing"][0]
     assert f"Marked: can no longer sing at {sing.hr_bpm:.0f} bpm" in text
+
+
+def test_history_refusing_the_session_still_shows_the_summary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full disk at the very end: the recording and the summary are kept and shown, and the
+    # failure to save is one line with exit 1 (not "unexpected", not a lost session).
+    from hrzone import store
+    from hrzone.errors import StoreError
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise StoreError("history.db: cannot write the session history: database or disk is full")
+
+    monkeypatch.setattr(store, "save_session", refuse)
+    src = make_recording(tmp_path / "src.jsonl", 120)
+    out = tmp_path / "live.jsonl"
+    r = CliRunner().invoke(cli, ["live", "--virtual", str(src), "--speed", "0", "--record",
+                                 str(out), "--moderate", "100", "--high", "115", "--save"])
+    assert r.exit_code == 1
+    assert "credited" in r.stdout and str(out) in r.stdout
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
+    assert "not saved to your history" in line and "disk is full" in line
+    assert len(read_recording(out).notifications) == 120

@@ -199,3 +199,14 @@ def test_week_view_with_dst_and_week_start(db: sqlite3.Connection) -> None:
     rows = store.weeks_view(db, prof, 6, today=date(2026, 11, 21))
     assert [r["week"] for r in rows][-1] == "2026-W47" and len(rows) == 6
     assert [r["credited"] for r in rows if r["week"] == "2026-W44"] == [180.0]
+
+
+def test_a_refused_write_is_a_store_error_and_changes_nothing(db: sqlite3.Connection) -> None:
+    store.add_summary(db, fake(datetime(2026, 11, 2, 7, tzinfo=ZoneInfo("UTC")), (20, 120)),
+                      "a", "ha", ZoneInfo("UTC"))
+    db.execute("PRAGMA query_only = ON")  # SQLite refuses every write, as a full disk would
+    with pytest.raises(StoreError, match="cannot write the session history"):
+        store.add_summary(db, fake(datetime(2026, 11, 3, 7, tzinfo=ZoneInfo("UTC")), (20, 120)),
+                          "b", "hb", ZoneInfo("UTC"))
+    db.execute("PRAGMA query_only = OFF")
+    assert [s.path for s in store.list_sessions(db)] == ["a"]

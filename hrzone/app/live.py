@@ -21,7 +21,7 @@ from hrzone import store
 from hrzone.app.files import recording_header
 from hrzone.app.prefs import CueSetup, cue_setup, cue_sink
 from hrzone.app.thresholds import thresholds_for
-from hrzone.errors import PlanError, ProfileError
+from hrzone.errors import HrzoneError, PlanError, ProfileError
 from hrzone.runner import run_cancellable
 from hrzone.session import SessionResult, Sink, run_session
 from hrzone.summary import Summary
@@ -53,7 +53,8 @@ class LiveRequest:
 @dataclass(slots=True)
 class LiveOutcome:
     """How the session ended: its summary, the recording, the history entry (None when not
-    saved), whether it was saved and its origin."""
+    saved), whether it was saved and its origin; recording_error: why the recording stopped
+    early (full disk); save_error: why saving to history failed (the summary is still whole)."""
 
     summary: Summary
     recording: Path
@@ -61,6 +62,7 @@ class LiveOutcome:
     origin: str
     save_requested: bool
     recording_error: str | None = None
+    save_error: str | None = None
 
 
 def default_record_path() -> Path:
@@ -158,7 +160,10 @@ def run_live(req: LiveRequest, *, as_json: bool = False,
         thresholds=thresholds))
     origin = "virtual" if req.virtual is not None else "device"
     save = req.save if req.save is not None else req.virtual is None
-    saved = None
+    saved, save_error = None, None
     if save and res.summary.samples and os.path.exists(record):
-        saved = store.save_session(res.summary, record, origin)
-    return LiveOutcome(res.summary, record, saved, origin, save, res.recording_error)
+        try:
+            saved = store.save_session(res.summary, record, origin)
+        except HrzoneError as e:  # e.g. the disk is full: the summary must still be shown
+            save_error = str(e)
+    return LiveOutcome(res.summary, record, saved, origin, save, res.recording_error, save_error)

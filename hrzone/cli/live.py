@@ -128,6 +128,7 @@ def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual
             echo_json({"type": "saved", "id": res.saved.id, "created": res.saved.created,
                        "duplicate_of": res.saved.duplicate_of, "origin": res.origin,
                        "recording": str(res.recording)})
+        _raise_save_error(res.save_error)
         return
     from hrzone.cli.report import summary_text
     click.echo("")
@@ -143,6 +144,14 @@ def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual
                       if res.saved.duplicate_of else ""))
     elif not res.save_requested and virtual is not None:
         click.echo("Not saved to your history (a virtual session; add --save to keep it).")
+    _raise_save_error(res.save_error)
+
+
+def _raise_save_error(error: str | None) -> None:
+    """Exit 1 with one line after the summary was shown, when the history could not take it."""
+    if error is not None:
+        from hrzone.errors import StoreError
+        raise StoreError(f"not saved to your history: {error}")
 
 
 def _keys(stream: Any, stop: threading.Event | None = None) -> Iterator[str]:
