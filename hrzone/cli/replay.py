@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from hrzone.audio.sink import CueSink
+from hrzone.audio.sink import playback_note
 from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options, cue_sink_from_options
 from hrzone.cli.options import echo_json, json_option, pick_thresholds, threshold_options
@@ -65,7 +65,7 @@ class PrintSink(Sink):
                 click.echo(event_line(x))
 
     def on_cue(self, cue: Cue) -> None:
-        """A cue the engine decided to say (printed with the next output, in time order)."""
+        """A cue the session decided to say (printed with the next output, in time order)."""
         self._cues.append(cue)
 
     def on_event(self, event: Event) -> None:
@@ -104,16 +104,14 @@ def speed_options(f):  # type: ignore[no-untyped-def]
 
 def _cue_sinks(audio: str, cue_log: Path | None, audio_out: Path | None,
                speed: float | None, printer: PrintSink) -> list[Sink]:
-    """The cue sink for the audio options; speech plays only when it can keep up (<= 10x).
-
-    The cue engine always runs, so what would be said is printed even with --audio off.
-    """
-    play = speed is not None and speed <= 10
-    cue = cue_sink_from_options(audio, cue_log, audio_out, play=play, speed=speed)
-    if cue is None:
-        cue = CueSink(audio="off", play=False)
-    cue.on_cue = printer.on_cue
-    return [cue]
+    """The cue sink for the audio options; speech plays only when it can keep up (<= 10x), and
+    the user is told when it does not. The session's cue stage always runs, so what would be
+    said is printed (PrintSink.on_cue) even with --audio off."""
+    note = playback_note(audio, speed, audio_out)
+    if note is not None:
+        click.echo(f"Note: {note}", err=True)
+    cue = cue_sink_from_options(audio, cue_log, audio_out, play=note is None, speed=speed)
+    return [] if cue is None else [cue]
 
 
 @cli.command()
