@@ -13,6 +13,7 @@ from hrzone import cues as stage
 from hrzone.cues import ALERT, SAFETY, Cue, CueEngine, CueInput, CuePrefs
 from hrzone.errors import ProfileError
 from hrzone.phrases import PHRASES, placeholders
+from hrzone.session import Sink
 from hrzone.signal.pipeline import Output
 from hrzone.zones import (HIGH, MODERATE, CueConfig, CueEvent, CueState, classify,
                           resolve_thresholds, track_cues)
@@ -451,3 +452,122 @@ def test_default_cues_follow_sustained_true_zone_changes(name: str) -> None:
 
 
 ZONE = {0: "low", 1: "moderate", 2: "high"}
+
+
+# -- what the voice says --------------------------------------------------------------------------------
+
+def zone_texts(hr: np.ndarray, prefs: CuePrefs) -> list[str]:
+    cues, _ = run_hr(hr, prefs=prefs)
+    return [c.text for c in of(cues, "zone")]
+
+
+LOW_MOD_HIGH = steps((60, 90), (300, 125), (300, 150), (300, 125), (300, 95))
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("moderate", ["Moderate. You can talk, not sing.", "High. Ease off if you want moderate.",
+                  "Moderate again. Good.", "Low. Pick up the pace a little."]),
+    ("low", ["Moderate. Ease off if you want low.", "High. Ease off if you want low.",
+             "Moderate. Ease off if you want low.", "Low. You can sing."]),
+    ("high", ["Moderate. Pick up the pace if you want high.", "High. Too hard to talk.",
+              "Moderate. Pick up the pace if you want high.", "Low. Pick up the pace a little."]),
+])
+def test_zone_cues_say_where_and_what_to_do_for_each_target(target: str, expected: list[str]) -> None:
+    assert zone_texts(LOW_MOD_HIGH, CuePrefs(target=target)) == expected
+
+
+def test_quick_return_to_target_is_not_said_a_later_one_is_confirmed_once() -> None:
+    prefs = CuePrefs()
+    # moderate; high for 45 s (said), back: within quiet_return_s of the cue, so nothing.
+    quick = steps((60, 90), (300, 125), (45, 155), (400, 125))
+    assert zone_texts(quick, prefs) == ["Moderate. You can talk, not sing.",
+                                        "High. Ease off if you want moderate."]
+    # high for 3 minutes: the return is confirmed, once.
+    later = steps((60, 90), (300, 125), (180, 155), (400, 125))
+    assert zone_texts(later, prefs)[-1] == "Moderate again. Good."
+    assert zone_texts(later, CuePrefs(quiet_return_s=0))[-1] == "Moderate again. Good."
+    assert len(zone_texts(quick, CuePrefs(quiet_return_s=0))) == 3
+
+
+def test_heart_rate_in_the_cue_is_a_preference() -> None:
+    texts = zone_texts(LOW_MOD_HIGH, CuePrefs(say_hr=True))
+    assert texts[0] == "Moderate. You can talk, not sing. Heart rate 125."
+    assert texts[1] == "High. Ease off if you want moderate. Heart rate 150."
+    e = CueEngine(CuePrefs(say_hr=True))
+    assert not any("Heart rate" in t for t in e.expected_texts(e.initial()))
+
+
+def test_target_is_read_from_the_profile_table() -> None:
+    assert CuePrefs.from_json({"target": "high", "say_hr": True}).target == "high"
+    with pytest.raises(ProfileError, match="target"):
+        CuePrefs.from_json({"target": "vigorous"})
+
+
+# -- the cue stage inside a whole live session ------------------------------------------------------------
+
+class _Heard(Sink):
+    """A sink that keeps what the session said."""
+
+    def __init__(self) -> None:
+        self.cues: list[Cue] = []
+
+    def on_cue(self, cue: Cue) -> None:
+        self.cues.append(cue)
+
+
+def _live(chunks_of: list[int] | None):  # type: ignore[no-untyped-def]
+    """The noisy bundled recording through a LiveSession fed in chunks of these sizes (cycled),
+    or one item at a time; returns (spoken cues, summary JSON)."""
+    import json
+
+    from hrzone.loader import signal_config_for
+    from hrzone.recording import read_recording
+    from hrzone.session import LiveSession
+    from hrzone.zones import Thresholds
+
+    path = RECORDINGS / "noisy.jsonl"
+    if not path.exists():
+        pytest.skip(f"bundled recording {path} is absent")
+    rec = read_recording(path)
+    truth = json.loads((RECORDINGS / "noisy.truth.json").read_text())
+    th = Thresholds.from_json({**truth["thresholds"], "ceiling_bpm": 150.0})
+    items = sorted([*rec.notifications, *rec.events], key=lambda x: x.t_ns)
+    heard = _Heard()
+    live = LiveSession(rec.header, th, signal=signal_config_for(rec.header.profile),
+                       sinks=[heard], cue_setup=(CuePrefs(milestone_every_min=5), 120.0))
+    sizes = chunks_of or [1]
+    i = k = 0
+    while i < len(items):
+        n = sizes[k % len(sizes)]
+        live.feed_many(items[i:i + n])
+        i, k = i + n, k + 1
+    summary = live.finish()
+    return heard.cues, summary
+
+
+_ONE_BY_ONE: list = []
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=6))
+def test_live_session_chunked_at_random_says_the_same(sizes: list[int]) -> None:
+    if not _ONE_BY_ONE:
+        _ONE_BY_ONE.append(_live(None))
+    ref_cues, ref_summary = _ONE_BY_ONE[0]
+    said, summary = _live(sizes)
+    assert said == ref_cues
+    assert summary.to_json() == ref_summary.to_json()
+    kinds = {c.kind for c in said}
+    assert {"start", "zone", "milestone", "end"} <= kinds
+
+
+def test_spoken_end_minutes_are_the_minutes_every_screen_shows() -> None:
+    from hrzone import credit
+    from hrzone.cues import _number
+
+    said, summary = _live([512])
+    session = credit.shown_min(credit.credited_min(summary.moderate_s, summary.high_s))
+    week = credit.shown_min(120.0 + credit.credited_min(summary.moderate_s, summary.high_s))
+    assert said[-1].kind == "end"
+    assert said[-1].text == (f"Session done. {_number(session)} minutes credited; "
+                             f"{_number(week)} of 150 this week.")
