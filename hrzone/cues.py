@@ -18,9 +18,10 @@ status cue, and safety cues (ceiling) pre-empt everything and repeat every
 ``ceiling_repeat_s`` while above the ceiling; a cue that only repeats what was last said is
 dropped; a newer cue of a kind replaces a queued older one; no cue while the signal is invalid
 except the signal and battery cues themselves; milestones and the weekly goal are spoken exactly
-once. Zone cues speak in talk-test terms relative to the target zone; a return to the target
-within ``quiet_return_s`` of leaving it is not said (the person did what they were told), a
-later return gets one short confirmation. A kind switched off is still tracked silently.
+once. Zone cues speak in talk-test terms relative to the target zone; a zone cue is not taken
+back within ``quiet_return_s``: a return to the zone it left that soon is tracked silently (the
+person eased off as told, or the change was too short to matter), a later return to the target
+gets one short confirmation. A kind switched off is still tracked silently.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class CuePrefs:
     Switches (bool): zone_low, zone_moderate, zone_high, ceiling, signal, battery, milestones,
     goal, start, end. target: the zone the person aims for (low, moderate, high); zone cues say
     what to do relative to it. say_hr: add the current heart rate to zone cues.
-    quiet_return_s: a return to the target this soon after a cue that left it is not said.
+    quiet_return_s: a return to the zone a zone cue just left, this soon after that cue, is not
+    said.
     settle_s: no zone cue this long after the start (HR settling);
     min_gap_s: minimum seconds between cues; ceiling_repeat_s: 'ease off' repeat interval;
     battery_low_pct: battery level (%) below which 'battery low' is said once;
@@ -171,7 +173,8 @@ class EngineState:
     last_spoken_t: float | None = None
     last_priority: int = STATUS            # priority of the cue spoken last
     zone_key: str = "zone:low"             # zone last spoken; the resting start is not announced
-    left_target_t: float | None = None     # when a spoken zone cue last left the target zone
+    zone_said_t: float | None = None       # when the last zone cue was spoken
+    left_key: str | None = None            # the zone that cue left
     target_said: bool = False              # the target zone was spoken in this session
     ceiling_key: str = "ceiling:below"
     signal_key: str = "signal:back"
@@ -309,12 +312,12 @@ class CueEngine:
             if s.ceiling_key == "ceiling:above" and ev.value > _ZONE_LEVEL[s.zone_key]:
                 pending[:] = [c for c in pending if c.kind != "zone"]
                 return replace(s, zone_key=key)  # 'ease off' was said: going up is old news
-            goal = TARGETS.index(self.prefs.target)
-            if (ev.value == goal and s.left_target_t is not None and key != s.zone_key
-                    and t - s.left_target_t < self.prefs.quiet_return_s):
-                # Back in the target soon after being told to get there: nothing to add.
+            if (key == s.left_key and key != s.zone_key and s.zone_said_t is not None
+                    and t - s.zone_said_t < self.prefs.quiet_return_s):
+                # Straight back where the last zone cue left: a cue is not taken back within
+                # quiet_return_s (most such returns end an excursion too short to matter).
                 pending[:] = [c for c in pending if c.kind != "zone"]
-                return replace(s, zone_key=key, left_target_t=None)
+                return replace(s, zone_key=key, zone_said_t=None, left_key=None)
             text = self._zone_text(ev.value, s.target_said, ev.hr_bpm)
             return self._offer(Cue(t, "zone", INFO, text, key), s, pending)
         if ev.kind == "ceiling":
@@ -396,9 +399,8 @@ class CueEngine:
         s = replace(s, last_spoken_t=t, last_priority=c.priority)
         if c.kind == "zone":
             goal = f"zone:{self.prefs.target}"
-            left = t if s.zone_key == goal and c.key != goal else (
-                s.left_target_t if c.key != goal else None)
-            s = replace(s, left_target_t=left, target_said=s.target_said or c.key == goal)
+            s = replace(s, zone_said_t=t, left_key=s.zone_key,
+                        target_said=s.target_said or c.key == goal)
         if c.kind == "ceiling" and c.key == "ceiling:above":
             s = replace(s, last_ceiling_t=t)
         if attr is not None:

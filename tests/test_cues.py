@@ -170,7 +170,7 @@ def test_zone_cue_is_not_held_back_by_a_milestone() -> None:
 
 
 def test_newer_cue_of_same_kind_replaces_queued_one_and_repeats_are_dropped() -> None:
-    e = CueEngine(CuePrefs(settle_s=0, min_gap_s=30, start=False))
+    e = CueEngine(CuePrefs(settle_s=0, min_gap_s=30, start=False, quiet_return_s=0))
     s = e.initial()
     zone = lambda t, v, p: CueEvent(t, "zone", v, p, 120.0)  # noqa: E731
     out, s = e.step(CueInput(0, True, 0, (zone(0, MODERATE, 0),)), s)
