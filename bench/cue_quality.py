@@ -8,9 +8,10 @@ stage in LiveSession), default cue preferences; its spoken zone cues are scored.
 
 Files are split in two halves by activity (copies of one ride stay together, alternating in
 start-time order): `--split` prints the table for each half too, the held-out check for a
-policy tuned on one half.
+policy tuned on one half. `--bundled` adds the bundled simulator recordings, scored against the
+simulator's true HR (thresholds: each recording's own); the policies see the recorded HR.
 
-    python bench/cue_quality.py [--per-file] [--split]
+    python bench/cue_quality.py [--per-file] [--split] [--bundled]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,14 +45,17 @@ MIN_SAMPLES = 600
 LEVEL = {"zone:low": LOW, "zone:moderate": MODERATE, "zone:high": HIGH}
 
 
+BUNDLED = Path(__file__).resolve().parents[1] / "recordings"
+
+
 @dataclass(frozen=True)
 class File:
     path: Path
     rel: str
     group: str      # activity key: copies of one ride share it
-    grid: Grid
-    t_s: np.ndarray
-    hr: np.ndarray
+    grid: Grid      # the truth's HR
+    seen: Grid      # the HR a policy sees (the file's own)
+    th: Thresholds = TH
 
 
 def real_files(root: Path = REALDATA) -> list[File]:
@@ -75,7 +80,25 @@ def real_files(root: Path = REALDATA) -> list[File]:
         ok = np.isfinite(hr) & (hr >= 30) & (hr <= 240)
         if int(ok.sum()) < MIN_SAMPLES:
             continue
-        out.append(File(p, rel, start, cue_eval.grid(t, hr), t, hr))
+        g = cue_eval.grid(t, hr)
+        out.append(File(p, rel, start, g, g))
+    return out
+
+
+def bundled_files(root: Path = BUNDLED) -> list[File]:
+    """The bundled simulator recordings with their truth files."""
+    out = []
+    for p in sorted(root.glob("*.jsonl")):
+        truth_path = p.with_name(p.stem + ".truth.json")
+        if not truth_path.exists():
+            continue
+        truth = json.loads(truth_path.read_text())
+        true_hr = np.asarray(truth["per_second"]["hr_bpm"], float)
+        w = load_workout(p)
+        out.append(File(p, p.name, p.name, cue_eval.grid(np.arange(true_hr.size, dtype=float),
+                                                         true_hr),
+                        cue_eval.grid(w.series.t_s, w.series.hr_bpm),
+                        Thresholds.from_json(truth["thresholds"])))
     return out
 
 
@@ -93,17 +116,26 @@ class _Spoken(Sink):
 def hrzone_cues(f: File) -> list[tuple[float, int]]:
     """Zone cues spoken when the file is replayed as `hrzone replay FILE --fast` does."""
     spoken = _Spoken()
-    asyncio.run(session.replay_file(f.path, lambda header: TH, speed=None, sinks=[spoken]))
+    asyncio.run(session.replay_file(f.path, lambda header: f.th, speed=None, sinks=[spoken]))
     return spoken.zone
 
 
 POLICIES: dict[str, Callable[[File], list[tuple[float, int]]]] = {
-    "every raw zone change": lambda f: cue_eval.raw_changes(f.grid, TH),
+    "every raw zone change": lambda f: cue_eval.raw_changes(f.seen, f.th),
     "RunnerUp-like: 20 s trimmed mean, >= 30 s between cues":
-        lambda f: cue_eval.trimmed_mean(f.grid, TH),
-    "EMA 0.1/s, +-3 bpm hysteresis, 15 s dwell": lambda f: cue_eval.ema_hysteresis(f.grid, TH),
+        lambda f: cue_eval.trimmed_mean(f.seen, f.th),
+    "EMA 0.1/s, +-3 bpm hysteresis, 15 s dwell":
+        lambda f: cue_eval.ema_hysteresis(f.seen, f.th),
     "hrzone (replay --fast, default preferences)": hrzone_cues,
 }
+
+
+def scores(files: list[File]) -> dict[str, dict[str, Score]]:
+    """Score of every policy on every file: {policy: {file: Score}}."""
+    changes = {f.rel: cue_eval.true_changes(f.grid, f.th) for f in files}
+    return {name: {f.rel: cue_eval.score(f.grid, f.th, policy(f), changes[f.rel])
+                   for f in files}
+            for name, policy in POLICIES.items()}
 
 
 def row(name: str, s: Score) -> str:
@@ -120,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-file", action="store_true", help="one table row per file and policy")
     ap.add_argument("--split", action="store_true", help="also the table for each half")
+    ap.add_argument("--bundled", action="store_true",
+                    help="also the bundled simulator recordings against their truth")
     args = ap.parse_args(argv)
     if not REALDATA.is_dir():
         print(f"real data folder {REALDATA} is absent", file=sys.stderr)
@@ -127,31 +161,36 @@ def main(argv: list[str] | None = None) -> int:
     files = real_files()
     groups = sorted({f.group for f in files})
     half = {g: k % 2 for k, g in enumerate(groups)}
-    changes = {f.rel: cue_eval.true_changes(f.grid, TH) for f in files}
-    scores: dict[str, dict[str, Score]] = {}
-    for name, policy in POLICIES.items():
-        scores[name] = {f.rel: cue_eval.score(f.grid, TH, policy(f), changes[f.rel]) for f in files}
-    hours = sum(s.hours for s in scores[next(iter(POLICIES))].values())
-    n_changes = sum(1 for f in files for c in changes[f.rel] if not c.free)
-    print(f"{len(files)} files, {hours:.1f} h of HR, {n_changes} true changes\n")
+    res = scores(files)
+    first = res[next(iter(POLICIES))]
+    hours = sum(s.hours for s in first.values())
+    print(f"{len(files)} real files, {hours:.1f} h of HR, "
+          f"{sum(s.changes for s in first.values())} true changes\n")
     print(HEAD)
     for name in POLICIES:
-        print(row(name, sum(scores[name].values(), Score())))
+        print(row(name, sum(res[name].values(), Score())))
     if args.split:
         for h in (0, 1):
             print(f"\nhalf {'AB'[h]}: " + ", ".join(f.rel for f in files if half[f.group] == h))
             print(HEAD)
             for name in POLICIES:
-                print(row(name, sum((s for rel, s in scores[name].items()
+                print(row(name, sum((s for rel, s in res[name].items()
                                      if half[next(f.group for f in files if f.rel == rel)] == h),
                                     Score())))
     if args.per_file:
         for f in files:
-            print(f"\n{f.rel} ({scores[next(iter(POLICIES))][f.rel].hours:.2f} h, "
-                  f"{sum(1 for c in changes[f.rel] if not c.free)} changes)")
+            print(f"\n{f.rel} ({first[f.rel].hours:.2f} h, {first[f.rel].changes} changes)")
             print(HEAD)
             for name in POLICIES:
-                print(row(name, scores[name][f.rel]))
+                print(row(name, res[name][f.rel]))
+    if args.bundled:
+        sim = bundled_files()
+        bres = scores(sim)
+        print(f"\nbundled simulator recordings ({', '.join(f.rel for f in sim)}), "
+              f"truth: the simulator's HR")
+        print(HEAD.replace("real files, 120/145 bpm", "bundled recordings, own thresholds"))
+        for name in POLICIES:
+            print(row(name, sum(bres[name].values(), Score())))
     return 0
 
 

@@ -238,14 +238,10 @@ class CueState:
     started: bool = False
 
 
-def _zone_of(hr: float, t: Thresholds) -> int:
-    return HIGH if hr >= t.high_bpm else MODERATE if hr >= t.moderate_bpm else LOW
-
-
 def _median(xs: list[float]) -> float:
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
+    xs.sort()
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
 def track_cues(
@@ -263,6 +259,8 @@ def track_cues(
     above, a_cand, a_since = state.above, state.above_candidate, state.above_since
     signal, last_valid, started = state.signal, state.last_valid_t, state.started
     c = config
+    level_s, margin, cap = c.level_s, c.margin_bpm, c.cap_bpm
+    evidence, undo_s = c.evidence_bpm_s, c.undo_s
     bounds = (thresholds.moderate_bpm, thresholds.high_bpm)
     ceiling = thresholds.ceiling_bpm
     out = np.empty(t_s.shape[0], np.int8)
@@ -293,34 +291,36 @@ def track_cues(
                 if zone == INVALID:
                     cand = INVALID
         last_valid = t
-        tail = [p for p in tail if t - p[0] < c.level_s]
+        while tail and t - tail[0][0] >= level_s:
+            del tail[0]
         tail.append((t, hr))
         level = _median([p[1] for p in tail])
-        dt = min(dt, 2.0)
+        if dt > 2.0:
+            dt = 2.0
+        lz = HIGH if level >= bounds[1] else MODERATE if level >= bounds[0] else LOW
         if zone == INVALID:
-            z = _zone_of(level, thresholds)
-            if z != cand:
-                cand, cand_since = z, t
+            if lz != cand:
+                cand, cand_since = lz, t
             if t - cand_since >= c.dwell_s:
                 events.append(CueEvent(t, "zone", cand, zone, hr))
                 zone, changed_t, undo_zone = cand, t, INVALID
         else:
+            new, ev = INVALID, 0.0
             if zone < HIGH:
-                d = min(level - bounds[zone] - c.margin_bpm, c.cap_bpm)
-                ev_up = max(0.0, ev_up + d * dt)
+                ev_up = max(0.0, ev_up + min(level - bounds[zone] - margin, cap) * dt)
+                new, ev = max(zone + 1, lz), ev_up
             if zone > LOW:
-                d = min(bounds[zone - 1] - c.margin_bpm - level, c.cap_bpm)
-                ev_down = max(0.0, ev_down + d * dt)
-            for ev, new in ((ev_up, max(zone + 1, _zone_of(level, thresholds))),
-                            (ev_down, min(zone - 1, _zone_of(level, thresholds)))):
-                bar = c.evidence_bpm_s
-                if (new == undo_zone and changed_t is not None and t - changed_t < c.undo_s):
+                ev_down = max(0.0, ev_down + min(bounds[zone - 1] - margin - level, cap) * dt)
+                if ev_down > 0:
+                    new, ev = min(zone - 1, lz), ev_down
+            if ev > 0:
+                bar = evidence
+                if new == undo_zone and changed_t is not None and t - changed_t < undo_s:
                     bar *= c.undo_factor
-                if ev > 0 and ev >= bar and LOW <= new <= HIGH:
+                if ev >= bar:
                     events.append(CueEvent(t, "zone", new, zone, hr))
                     undo_zone, zone, changed_t = zone, new, t
                     ev_up = ev_down = 0.0
-                    break
         if ceiling is not None:
             a = 1 if hr >= ceiling else 0 if hr < ceiling - c.ceiling_margin_bpm else a_cand
             if a != a_cand:
