@@ -1,37 +1,50 @@
-"""Cue engine: decides what to say, and when, from the classifier's cue events and running totals.
+"""The cue stage: decides what to say, and when, after the signal core.
 
-Pure, with explicit state and the clock injected (each input carries its session time):
+Pure, with explicit state and the clock injected (each output sample carries its session time):
 
-    engine = CueEngine(CuePrefs())
-    state = engine.initial(weekly_before_min=86)
-    cues, state = engine.step(CueInput(t_s, valid, credited_s, events), state)
-    cues, state = engine.finish(state)            # the spoken end summary
+    state = cues.initial(CuePrefs(), weekly_before_min=86)
+    said, state = cues.process(out, state)        # out: the core's Output for a chunk
+    said, state = cues.battery(t_s, percent, state)
+    said, state = cues.finish(state, summary)     # the spoken end summary
 
-Rules (issue 5): every kind can be switched off; zone cues never during the first ``settle_s`` of
-a session; at most one cue per ``min_gap_s`` except safety cues (ceiling), which pre-empt
-everything and repeat every ``ceiling_repeat_s`` while above the ceiling; a cue that only repeats
-what was last announced is dropped; a newer cue of a kind replaces a queued older one; no cue
-while the signal is invalid except the signal and battery cues themselves; milestones and the
-weekly goal are spoken exactly once. A kind switched off is still tracked silently, so returning
-to the target zone after an unannounced dip is announced again.
+Any split of a session into chunks gives the same cues. hrzone.session.LiveSession runs it and
+hands each cue to its sinks (Sink.on_cue); the audio sink only plays what it is given.
+
+The core's cue tracker (hrzone.zones.track_cues) decides when the person has *sustained* a new
+zone; this stage decides what is *said* and keeps the zone last spoken. Rules (issues 5, 10):
+every kind can be switched off; zone cues never during the first ``settle_s`` of a session; at
+most one cue per ``min_gap_s``, except that a zone cue is never held back by a milestone or
+status cue, and safety cues (ceiling) pre-empt everything and repeat every
+``ceiling_repeat_s`` while above the ceiling; a cue that only repeats what was last said is
+dropped; a newer cue of a kind replaces a queued older one; no cue while the signal is invalid
+except the signal and battery cues themselves; milestones and the weekly goal are spoken exactly
+once. Zone cues speak in talk-test terms relative to the target zone; a zone cue is not taken
+back within ``quiet_return_s``: a return to the zone it left that soon is tracked silently (the
+person eased off as told, or the change was too short to matter), a later return to the target
+gets one short confirmation. A kind switched off is still tracked silently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hrzone import credit
 from hrzone.errors import ProfileError
-from hrzone.credit import shown_min, spoken_min
 from hrzone.phrases import DEFAULT_LANGUAGE, check_language, minutes, phrase
 from hrzone.zones import HIGH, LOW, MODERATE, ZONE_NAMES, CueEvent
 
-# Priorities: higher is more urgent. SAFETY cues bypass the minimum gap.
+if TYPE_CHECKING:
+    from hrzone.signal.pipeline import Output
+
+# Priorities: higher is more urgent. SAFETY cues bypass the minimum gap; a STATUS cue (start,
+# milestone, goal, end) never holds back a more urgent one.
 STATUS, INFO, ALERT, SAFETY = 0, 1, 2, 3
 KINDS = ("start", "zone", "ceiling", "signal", "battery", "milestone", "goal", "end")
 SOUNDS = ("up", "down", "ceiling", "alert", "info")
 _ZONE_LEVEL = {f"zone:{ZONE_NAMES[z]}": z for z in (LOW, MODERATE, HIGH)}
+TARGETS = ("low", "moderate", "high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +72,11 @@ class CuePrefs:
     """What the user wants to hear. Defaults suit someone with MS at moderate intensity.
 
     Switches (bool): zone_low, zone_moderate, zone_high, ceiling, signal, battery, milestones,
-    goal, start, end. settle_s: no zone cue this long after the start (HR settling);
+    goal, start, end. target: the zone the person aims for (low, moderate, high); zone cues say
+    what to do relative to it. say_hr: add the current heart rate to zone cues.
+    quiet_return_s: a return to the zone a zone cue just left, this soon after that cue, is not
+    said.
+    settle_s: no zone cue this long after the start (HR settling);
     min_gap_s: minimum seconds between cues; ceiling_repeat_s: 'ease off' repeat interval;
     battery_low_pct: battery level (%) below which 'battery low' is said once;
     milestone_every_min: credited minutes between milestone cues; weekly_goal_min: weekly goal
@@ -67,6 +84,7 @@ class CuePrefs:
     """
 
     language: str = DEFAULT_LANGUAGE
+    target: str = "moderate"
     zone_low: bool = True
     zone_moderate: bool = True
     zone_high: bool = True
@@ -77,6 +95,8 @@ class CuePrefs:
     goal: bool = True
     start: bool = True
     end: bool = True
+    say_hr: bool = False
+    quiet_return_s: float = 60.0
     settle_s: float = 60.0
     min_gap_s: float = 30.0
     ceiling_repeat_s: float = 60.0
@@ -86,7 +106,11 @@ class CuePrefs:
 
     def __post_init__(self) -> None:
         check_language(self.language)
+        if self.target not in TARGETS:
+            raise ProfileError(f"cue setting target = {self.target!r} is not a zone "
+                               f"(use one of {', '.join(TARGETS)})")
         for name, lo, hi in (("settle_s", 0, 3600), ("min_gap_s", 0, 3600),
+                             ("quiet_return_s", 0, 3600),
                              ("ceiling_repeat_s", 10, 3600), ("battery_low_pct", 0, 100),
                              ("milestone_every_min", 1, 600), ("weekly_goal_min", 0, 10080)):
             v = getattr(self, name)
@@ -147,7 +171,11 @@ class EngineState:
     valid: bool = False
     credited_s: float = 0.0
     last_spoken_t: float | None = None
-    zone_key: str = "zone:low"             # announced state; the baselines are not announced
+    last_priority: int = STATUS            # priority of the cue spoken last
+    zone_key: str = "zone:low"             # zone last spoken; the resting start is not announced
+    zone_said_t: float | None = None       # when the last zone cue was spoken
+    left_key: str | None = None            # the zone that cue left
+    target_said: bool = False              # the target zone was spoken in this session
     ceiling_key: str = "ceiling:below"
     signal_key: str = "signal:back"
     pending: tuple[Cue, ...] = ()
@@ -171,9 +199,10 @@ class CueEngine:
     def __init__(self, prefs: CuePrefs | None = None):
         self.prefs = prefs or CuePrefs()
 
-    def initial(self, weekly_before_min: int = 0) -> EngineState:
+    def initial(self, weekly_before_min: float = 0) -> EngineState:
         """Fresh state; weekly_before_min is the credited minutes of the week before this session."""
-        if not isinstance(weekly_before_min, (int, float)) or weekly_before_min < 0:
+        if (isinstance(weekly_before_min, bool) or not isinstance(weekly_before_min, (int, float))
+                or not weekly_before_min >= 0):
             raise ProfileError(f"weekly minutes before the session must be >= 0, got {weekly_before_min!r}")
         every = self.prefs.milestone_every_min
         return EngineState(weekly_before_min=float(weekly_before_min), next_milestone_min=every,
@@ -184,15 +213,30 @@ class CueEngine:
 
     def expected_texts(self, state: EngineState, max_minutes: int = 240) -> list[str]:
         """Every text this session may speak except the end summary (for pre-rendering)."""
-        ids = ["start", "zone.low", "zone.moderate", "zone.high", "ceiling.above",
-               "ceiling.below", "signal.lost", "signal.back", "battery.low", "goal"]
+        ids = ["start", "ceiling.above", "ceiling.below", "signal.lost", "signal.back",
+               "battery.low", "goal"]
         out = [self.text(i) for i in ids]
+        if not self.prefs.say_hr:  # with the heart rate in it a zone cue is rendered when said
+            out += [self._zone_text(z, back) for z in (LOW, MODERATE, HIGH) for back in (0, 1)]
         every = self.prefs.milestone_every_min
         out += [self._milestone_text(m) for m in range(every, max_minutes + 1, every)]
         return list(dict.fromkeys(out))
 
     def _milestone_text(self, n: int) -> str:
         return self.text("milestone", minutes=minutes(self.prefs.language, n))
+
+    def _zone_text(self, zone: int, back: bool, hr_bpm: float = float("nan")) -> str:
+        """Where the person is and what to do, relative to the target (talk-test terms)."""
+        name, target = ZONE_NAMES[zone], self.prefs.target
+        goal = TARGETS.index(target)
+        if zone == goal:
+            text = self.text(f"zone.{name}.back" if back else f"zone.{name}.target")
+        else:
+            where = "above" if zone > goal else "below"
+            text = self.text(f"zone.{name}.{where}", target=self.text(f"name.{target}"))
+        if self.prefs.say_hr and hr_bpm == hr_bpm:
+            text += " " + self.text("hr", bpm=int(round(hr_bpm)))
+        return text
 
     # -- the step ----------------------------------------------------------------------------
 
@@ -218,32 +262,29 @@ class CueEngine:
         out += emitted
         return out, replace(s, pending=tuple(pending))
 
-    def run(self, inputs: Iterable[CueInput], state: EngineState) -> tuple[list[Cue], EngineState]:
-        """Step through many inputs; same result as stepping one by one."""
-        out: list[Cue] = []
-        for inp in inputs:
-            cues, state = self.step(inp, state)
-            out += cues
-        return out, state
+    def finish(self, state: EngineState, t_s: float | None = None,
+               session_min: float | None = None) -> tuple[list[Cue], EngineState]:
+        """End the session: drop queued cues and return the spoken end summary (if enabled).
 
-    def finish(self, state: EngineState, t_s: float | None = None) -> tuple[list[Cue], EngineState]:
-        """End the session: drop queued cues and return the spoken end summary (if enabled)."""
+        session_min: the session's credited minutes (unrounded; by default from the running
+        total); the spoken numbers are rounded by credit.shown_min, as every screen shows them.
+        """
         if state.finished:
             return [], state
         t = t_s if t_s is not None else (state.t_s if state.t_s is not None else 0.0)
         s = replace(state, pending=(), finished=True)
         if not self.prefs.end:
             return [], s
-        # The numbers every screen shows (hrzone.credit): the week adds unrounded minutes.
-        session_min = s.credited_s / 60.0
-        shown = shown_min(session_min)
-        said = minutes(self.prefs.language, int(shown) if shown == int(shown) else shown)
+        if session_min is None:
+            session_min = s.credited_s / 60.0
+        lang = self.prefs.language
+        session = credit.shown_min(session_min)
         goal = self.prefs.weekly_goal_min
         if goal > 0:
-            text = self.text("end", session=said, goal=goal,
-                             week=spoken_min(s.weekly_before_min + session_min))
+            week = credit.shown_min(s.weekly_before_min + session_min)
+            text = self.text("end", session=_minutes(lang, session), week=_number(week), goal=goal)
         else:
-            text = self.text("end.nogoal", session=said)
+            text = self.text("end.nogoal", session=_minutes(lang, session))
         return [Cue(t, "end", STATUS, text, "end")], replace(s, last_spoken_t=t)
 
     # -- internals ---------------------------------------------------------------------------
@@ -271,7 +312,14 @@ class CueEngine:
             if s.ceiling_key == "ceiling:above" and ev.value > _ZONE_LEVEL[s.zone_key]:
                 pending[:] = [c for c in pending if c.kind != "zone"]
                 return replace(s, zone_key=key)  # 'ease off' was said: going up is old news
-            return self._offer(Cue(t, "zone", INFO, self.text(f"zone.{name}"), key), s, pending)
+            if (key == s.left_key and key != s.zone_key and s.zone_said_t is not None
+                    and t - s.zone_said_t < self.prefs.quiet_return_s):
+                # Straight back where the last zone cue left: a cue is not taken back within
+                # quiet_return_s (most such returns end an excursion too short to matter).
+                pending[:] = [c for c in pending if c.kind != "zone"]
+                return replace(s, zone_key=key, zone_said_t=None, left_key=None)
+            text = self._zone_text(ev.value, s.target_said, ev.hr_bpm)
+            return self._offer(Cue(t, "zone", INFO, text, key), s, pending)
         if ev.kind == "ceiling":
             if ev.value:
                 s = replace(s, above=True)
@@ -299,14 +347,14 @@ class CueEngine:
         if minutes >= s.next_milestone_min:
             reached = int(minutes // p.milestone_every_min) * p.milestone_every_min
             s = replace(s, next_milestone_min=reached + p.milestone_every_min)
-            s = self._offer(Cue(t, "milestone", INFO, self._milestone_text(reached),
+            s = self._offer(Cue(t, "milestone", STATUS, self._milestone_text(reached),
                                 f"milestone:{reached}"), s, pending)
         goal = p.weekly_goal_min
         if not s.goal_done and goal > 0 and s.weekly_before_min + minutes >= goal:
             s = replace(s, goal_done=True)
             # The goal says more than a milestone reached at the same time: say only the goal.
             pending[:] = [c for c in pending if c.kind != "milestone"]
-            s = self._offer(Cue(t, "goal", INFO, self.text("goal"), f"goal:{goal}"), s, pending)
+            s = self._offer(Cue(t, "goal", STATUS, self.text("goal"), f"goal:{goal}"), s, pending)
         return s
 
     def _emit(self, t: float, s: EngineState, pending: list[Cue]) -> tuple[EngineState, list[Cue]]:
@@ -329,12 +377,12 @@ class CueEngine:
             out.append(c)
         if out or not pending:
             return s, out
-        if s.last_spoken_t is not None and t - s.last_spoken_t < p.min_gap_s:
-            return s, out
+        gap_ok = s.last_spoken_t is None or t - s.last_spoken_t >= p.min_gap_s
         settled = s.t0_s is not None and t - s.t0_s >= p.settle_s
         eligible = [c for c in pending
                     if (s.valid or c.kind in ("signal", "battery"))
-                    and (c.kind != "zone" or settled)]
+                    and (c.kind != "zone" or settled)
+                    and (gap_ok or (s.last_priority == STATUS and c.priority > STATUS))]
         if not eligible:
             return s, out
         best = max(eligible, key=lambda c: (c.priority, -c.t_s))
@@ -348,7 +396,11 @@ class CueEngine:
 
     def _spoken(self, c: Cue, t: float, s: EngineState) -> EngineState:
         attr = _STATEFUL.get(c.kind)
-        s = replace(s, last_spoken_t=t)
+        s = replace(s, last_spoken_t=t, last_priority=c.priority)
+        if c.kind == "zone":
+            goal = f"zone:{self.prefs.target}"
+            s = replace(s, zone_said_t=t, left_key=s.zone_key,
+                        target_said=s.target_said or c.key == goal)
         if c.kind == "ceiling" and c.key == "ceiling:above":
             s = replace(s, last_ceiling_t=t)
         if attr is not None:
@@ -356,24 +408,89 @@ class CueEngine:
         return replace(s, spoken=s.spoken + (c.key,))
 
 
-def cue_inputs(t_s: Iterable[float], valid: Iterable[bool], credited_s: Iterable[float],
-               events: Iterable[CueEvent] = (),
-               battery: Iterable[tuple[float, float]] = ()) -> list[CueInput]:
-    """Per-sample engine inputs from arrays (offline replay): each event goes to the first
-    sample at or after its time; battery is (t_s, percent) pairs."""
-    ts = list(t_s)
-    ev = sorted(events, key=lambda e: e.t_s)
-    bat = sorted(battery)
-    out: list[CueInput] = []
-    i = j = 0
-    for t, v, c in zip(ts, valid, credited_s):
+def _number(x: float) -> str:
+    """A shown number as spoken: 32.0 -> '32', 32.4 -> '32.4'."""
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def _minutes(language: str, shown: float) -> str:
+    """'1 minute', '32 minutes', '32.4 minutes' for a number already rounded for display."""
+    if shown == int(shown):
+        return minutes(language, int(shown))
+    return phrase(language, "minutes", n=_number(shown))
+
+
+# -- the stage: the core's output in, cues out ------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StageState:
+    """Everything the cue stage remembers between chunks: the preferences (fixed for the
+    session), the engine's state and the seconds in the moderate and high zones so far."""
+
+    prefs: CuePrefs
+    engine: EngineState
+    moderate_s: float = 0.0
+    high_s: float = 0.0
+
+    @property
+    def credited_s(self) -> float:
+        return credit.credited_s(self.moderate_s, self.high_s)
+
+
+def initial(prefs: CuePrefs | None = None, weekly_before_min: float = 0) -> StageState:
+    """The stage before the first sample; weekly_before_min: credited minutes of the week so far."""
+    prefs = prefs or CuePrefs()
+    return StageState(prefs, CueEngine(prefs).initial(weekly_before_min))
+
+
+def process(out: Output, state: StageState) -> tuple[list[Cue], StageState]:
+    """The cues to say for a chunk of the core's output (one engine step per sample).
+
+    Each cue event goes to the sample at its time; the credited total is summed sample by sample,
+    so any chunking of a session gives the same cues.
+    """
+    n = len(out)
+    if n == 0 or state.engine.finished:
+        return [], state
+    engine = CueEngine(state.prefs)
+    es = state.engine
+    mod, high = state.moderate_s, state.high_s
+    said: list[Cue] = []
+    events = sorted(out.events, key=lambda e: e.t_s)
+    i = 0
+    ts, valid = out.t_s.tolist(), out.valid.tolist()
+    zone, cred = out.intensity.tolist(), out.credit_s.tolist()
+    for k in range(n):
+        if zone[k] == MODERATE:
+            mod += cred[k]
+        elif zone[k] == HIGH:
+            high += cred[k]
         mine: list[CueEvent] = []
-        while i < len(ev) and ev[i].t_s <= t:
-            mine.append(ev[i])
+        while i < len(events) and (events[i].t_s <= ts[k] or k == n - 1):
+            mine.append(events[i])
             i += 1
-        level = None
-        while j < len(bat) and bat[j][0] <= t:
-            level = bat[j][1]
-            j += 1
-        out.append(CueInput(float(t), bool(v), float(c), tuple(mine), level))
-    return out
+        cues, es = engine.step(CueInput(ts[k], bool(valid[k]), credit.credited_s(mod, high),
+                                        tuple(mine)), es)
+        said += cues
+    return said, replace(state, engine=es, moderate_s=mod, high_s=high)
+
+
+def battery(t_s: float, percent: float, state: StageState) -> tuple[list[Cue], StageState]:
+    """A battery level (%) reported at session time t_s ('battery low' is said once)."""
+    es = state.engine
+    if es.finished:
+        return [], state
+    t = t_s if es.t_s is None else max(t_s, es.t_s)
+    cues, es = CueEngine(state.prefs).step(
+        CueInput(t, es.valid, state.credited_s, (), float(percent)), es)
+    return cues, replace(state, engine=es)
+
+
+def finish(state: StageState, summary: Any = None) -> tuple[list[Cue], StageState]:
+    """End of session: the spoken end summary. With the session's Summary, its minutes are the
+    summary's (credit.credited_min of its moderate and high seconds), as every screen shows."""
+    session_min = None
+    if summary is not None:
+        session_min = credit.credited_min(summary.moderate_s, summary.high_s)
+    cues, es = CueEngine(state.prefs).finish(state.engine, session_min=session_min)
+    return cues, replace(state, engine=es)

@@ -17,9 +17,22 @@ DEFAULT_LANGUAGE = "en"
 PHRASES: Mapping[str, Mapping[str, str]] = {
     "en": {
         "start": "Session started.",
-        "zone.low": "Low intensity.",
-        "zone.moderate": "Moderate intensity.",
-        "zone.high": "High intensity.",
+        # Zone cues: where the person is and what to do, in talk-test terms, relative to the
+        # target zone ({target} is one of the name.* phrases).
+        "zone.low.target": "Low. You can sing.",
+        "zone.moderate.target": "Moderate. You can talk, not sing.",
+        "zone.high.target": "High. Too hard to talk.",
+        "zone.low.back": "Low again. Good.",
+        "zone.moderate.back": "Moderate again. Good.",
+        "zone.high.back": "High again. Good.",
+        "zone.moderate.above": "Moderate. Ease off if you want {target}.",
+        "zone.high.above": "High. Ease off if you want {target}.",
+        "zone.low.below": "Low. Pick up the pace a little.",
+        "zone.moderate.below": "Moderate. Pick up the pace if you want {target}.",
+        "name.low": "low",
+        "name.moderate": "moderate",
+        "name.high": "high",
+        "hr": "Heart rate {bpm}.",
         "ceiling.above": "Ease off. You are above your ceiling.",
         "ceiling.below": "Back below your ceiling.",
         "signal.lost": "Signal lost. Check the strap.",

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+from hrzone import cues
+from hrzone.cues import Cue, CuePrefs
 from hrzone.hrm import MalformedMeasurement
 from hrzone.loader import load_workout, signal_config_for
 from hrzone.recording import Event, Header, Notification, RecordingWriter, is_recording
@@ -39,6 +41,14 @@ class Sink:
 
     def on_output(self, out: Output, state: pipeline.State) -> None:
         """The core processed samples (usually one); out.events holds cue-state changes."""
+
+    def on_cue(self, cue: Cue) -> None:
+        """The cue stage decided to say `cue` now (the end summary comes before close)."""
+
+    def cue_setup(self) -> tuple[CuePrefs, float] | None:
+        """The cue preferences and the week's credited minutes before this session that this
+        sink speaks with; the first sink that has them sets the session's (None: no opinion)."""
+        return None
 
     def on_event(self, event: Event) -> None:
         """A recording event arrived (connect, disconnect, battery, mark, ...)."""
@@ -70,12 +80,19 @@ def build_header(info: DeviceInfo, thresholds: Thresholds) -> Header:
 
 
 class LiveSession:
-    """Feeds items one at a time through the streaming core and the sinks (no I/O but the writer)."""
+    """Feeds items one at a time through the streaming core, the cue stage and the sinks (no I/O
+    but the writer).
+
+    The cue stage (hrzone.cues) runs after the core on every chunk; each cue goes to every sink's
+    on_cue. Its preferences are `cue_setup` (prefs, week's minutes before the session), else the
+    first sink's cue_setup(), else the defaults.
+    """
 
     def __init__(self, header: Header, thresholds: Thresholds, *, signal: SignalConfig | None = None,
                  cue_config: CueConfig | None = None, writer: RecordingWriter | None = None,
                  sinks: Iterable[Sink] = (), file: str = "<live>", fmt: str = "recording",
-                 workout: Workout | None = None):
+                 workout: Workout | None = None,
+                 cue_setup: tuple[CuePrefs, float] | None = None):
         self.header = header
         self.fmt = fmt
         self.workout = workout
@@ -89,6 +106,10 @@ class LiveSession:
         self.acc = Accumulator()
         self._brk = False
         self._summary: Summary | None = None
+        setup = cue_setup or next((c for c in (s.cue_setup() for s in self.sinks) if c), None)
+        prefs, before = setup or (CuePrefs(), 0.0)
+        self.cues = cues.initial(prefs, before)
+        self.spoken: list[Cue] = []
         for s in self.sinks:
             s.on_start(header, thresholds)
 
@@ -112,6 +133,10 @@ class LiveSession:
                 run = []
                 if item.kind == "disconnect":
                     self._brk = True
+                level = item.data.get("level") if item.kind == "battery" else None
+                if isinstance(level, (int, float)) and not isinstance(level, bool):
+                    said, self.cues = cues.battery(item.t_ns / 1e9, float(level), self.cues)
+                    self._say(said)
                 for s in self.sinks:
                     s.on_event(item)
                 continue
@@ -122,9 +147,17 @@ class LiveSession:
         """Process already-decoded samples (an imported workout file has no raw payloads)."""
         out, self.state = pipeline.process(chunk, self.state)
         self.acc.add(out)
+        said, self.cues = cues.process(out, self.cues)
+        self._say(said)
         for s in self.sinks:
             s.on_output(out, self.state)
         return out
+
+    def _say(self, said: list[Cue]) -> None:
+        self.spoken += said
+        for c in said:
+            for s in self.sinks:
+                s.on_cue(c)
 
     def _process(self, run: list[Notification]) -> Output | None:
         """Decode a run of notifications exactly as a replayed file is, then process them."""
@@ -167,6 +200,8 @@ class LiveSession:
                                    start=self.header.start(), malformed=malformed,
                                    warnings=warnings, meta=meta)
         self._summary = summary
+        said, self.cues = cues.finish(self.cues, summary)
+        self._say(said)
         for s in self.sinks:
             s.close(summary)
         return summary

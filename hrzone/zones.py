@@ -158,21 +158,37 @@ def classify(hr_bpm: np.ndarray, valid: np.ndarray, t: Thresholds) -> np.ndarray
 
 @dataclass(frozen=True, slots=True)
 class CueConfig:
-    """Hysteresis and dwell for announced zone changes.
+    """How sure the cue tracker must be before it calls a new sustained zone (docs/cues.md).
 
-    margin_bpm: HR must pass a threshold by this much to change zone; dwell_s: the new zone must
-    hold this long before it is announced; ceiling_dwell_s: same for the ceiling;
-    signal_lost_s: invalid time before 'signal lost' is announced.
+    The tracker follows a robust level of the HR -- the median of the last level_s seconds --
+    and collects evidence for a zone change (a CUSUM): each second the level spends beyond the
+    threshold adds how far beyond it is (bpm, less margin_bpm, at most cap_bpm), each second
+    back inside takes as much away again. A change is called when the evidence reaches
+    evidence_bpm_s: far past the threshold it is called soon (40 bpm*s: 4 s at 10 bpm past), just
+    past it later (20 s at 2 bpm), and a level within margin_bpm of the threshold adds nothing.
+    Undoing a change called less than undo_s ago needs undo_factor times the evidence. The first
+    zone of a session holds dwell_s before it is called (a gap keeps the zone called). The
+    ceiling counts as passed at the ceiling and as left ceiling_margin_bpm below it, each after
+    ceiling_dwell_s; signal_lost_s: invalid time before 'signal lost'.
     """
 
-    margin_bpm: float = 2.0
+    level_s: float = 5.0
+    margin_bpm: float = 0.5
+    cap_bpm: float = 10.0
+    evidence_bpm_s: float = 40.0
+    undo_s: float = 120.0
+    undo_factor: float = 2.0
     dwell_s: float = 8.0
+    ceiling_margin_bpm: float = 2.0
     ceiling_dwell_s: float = 5.0
     signal_lost_s: float = 10.0
 
     def __post_init__(self) -> None:
-        if self.margin_bpm < 0 or self.dwell_s < 0 or self.ceiling_dwell_s < 0 or self.signal_lost_s <= 0:
-            raise ThresholdError("cue margin and dwell times must be non-negative")
+        if (self.margin_bpm < 0 or self.dwell_s < 0 or self.ceiling_dwell_s < 0
+                or self.signal_lost_s <= 0 or self.level_s < 1 or self.cap_bpm <= 0
+                or self.evidence_bpm_s < 0 or self.undo_s < 0 or self.undo_factor < 1):
+            raise ThresholdError("cue margin, evidence and dwell times must be non-negative "
+                                 "(level_s >= 1 s, cap_bpm > 0, undo_factor >= 1)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +220,16 @@ class CueEvent:
 
 @dataclass(frozen=True, slots=True)
 class CueState:
-    """Explicit state of the cue tracker (see track_cues)."""
+    """Explicit state of the cue tracker (see track_cues); bounded (level_s seconds of HR)."""
 
-    zone: int = INVALID            # announced zone
-    candidate: int = INVALID       # zone the HR currently sits in, with hysteresis
+    zone: int = INVALID            # the sustained zone called last
+    candidate: int = INVALID       # first zone of a segment, waiting for its dwell
     candidate_since: float = 0.0
+    level_tail: tuple[tuple[float, float], ...] = ()  # (t, hr) of the last level_s seconds
+    evidence_up: float = 0.0       # bpm*s beyond the threshold above the called zone
+    evidence_down: float = 0.0     # bpm*s below the threshold under it
+    changed_t: float | None = None  # when the zone was last called
+    undo_zone: int = INVALID       # the zone it was called from (undoing needs more evidence)
     above: int = 0                 # announced ceiling state
     above_candidate: int = 0
     above_since: float = 0.0
@@ -217,35 +238,30 @@ class CueState:
     started: bool = False
 
 
-def _hyst_zone(current: int, hr: float, t: Thresholds, margin: float) -> int:
-    """Zone for hr, moving away from `current` only when a threshold is passed by `margin`."""
-    raw = HIGH if hr >= t.high_bpm else MODERATE if hr >= t.moderate_bpm else LOW
-    if current == INVALID or raw == current:
-        return raw
-    bounds = (t.moderate_bpm, t.high_bpm)
-    if raw > current:  # going up: must exceed the threshold of the new zone by margin
-        z = current
-        while z < HIGH and hr >= bounds[z] + margin:
-            z += 1
-        return z
-    z = current  # going down: must fall below the threshold of the current zone by margin
-    while z > LOW and hr < bounds[z - 1] - margin:
-        z -= 1
-    return z
+def _median(xs: list[float]) -> float:
+    xs.sort()
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
 def track_cues(
     t_s: np.ndarray, hr_bpm: np.ndarray, valid: np.ndarray, state: CueState,
     thresholds: Thresholds, config: CueConfig,
 ) -> tuple[np.ndarray, list[CueEvent], CueState]:
-    """Advance the cue tracker over samples; return (announced zone per sample, events, state).
+    """Advance the cue tracker over samples; return (sustained zone per sample, events, state).
 
-    Pure and sequential (the state is tiny), so any chunking gives the same result.
+    Pure and sequential (the state is small), so any chunking gives the same result.
     """
     zone, cand, cand_since = state.zone, state.candidate, state.candidate_since
+    tail = list(state.level_tail)
+    ev_up, ev_down = state.evidence_up, state.evidence_down
+    changed_t, undo_zone = state.changed_t, state.undo_zone
     above, a_cand, a_since = state.above, state.above_candidate, state.above_since
     signal, last_valid, started = state.signal, state.last_valid_t, state.started
-    margin, dwell = config.margin_bpm, config.dwell_s
+    c = config
+    level_s, margin, cap = c.level_s, c.margin_bpm, c.cap_bpm
+    evidence, undo_s = c.evidence_bpm_s, c.undo_s
+    bounds = (thresholds.moderate_bpm, thresholds.high_bpm)
     ceiling = thresholds.ceiling_bpm
     out = np.empty(t_s.shape[0], np.int8)
     events: list[CueEvent] = []
@@ -257,7 +273,7 @@ def track_cues(
         if not vl[i]:
             if not started:
                 started, last_valid = True, t
-            if signal and last_valid is not None and t - last_valid >= config.signal_lost_s:
+            if signal and last_valid is not None and t - last_valid >= c.signal_lost_s:
                 signal = 0
                 events.append(CueEvent(t, "signal", 0, 1, float("nan")))
             out[i] = zone
@@ -267,26 +283,55 @@ def track_cues(
         if not signal:
             signal = 1
             events.append(CueEvent(t, "signal", 1, 0, hr))
-            cand, cand_since = INVALID, t  # re-establish the zone after a loss, with dwell
-        if last_valid is not None and t - last_valid >= config.signal_lost_s:
-            cand, cand_since = INVALID, t
+        dt = 1.0
+        if last_valid is not None:
+            dt = t - last_valid
+            if dt >= c.signal_lost_s:  # a new stretch of signal: the level starts afresh
+                tail, ev_up, ev_down, dt = [], 0.0, 0.0, 1.0
+                if zone == INVALID:
+                    cand = INVALID
         last_valid = t
-        # Hysteresis is relative to the announced zone: a dip back inside it restarts the dwell.
-        z = _hyst_zone(zone, hr, thresholds, margin)
-        if z != cand:
-            cand, cand_since = z, t
-        if cand != zone and t - cand_since >= dwell:
-            events.append(CueEvent(t, "zone", cand, zone, hr))
-            zone = cand
+        while tail and t - tail[0][0] >= level_s:
+            del tail[0]
+        tail.append((t, hr))
+        level = _median([p[1] for p in tail])
+        if dt > 2.0:
+            dt = 2.0
+        lz = HIGH if level >= bounds[1] else MODERATE if level >= bounds[0] else LOW
+        if zone == INVALID:
+            if lz != cand:
+                cand, cand_since = lz, t
+            if t - cand_since >= c.dwell_s:
+                events.append(CueEvent(t, "zone", cand, zone, hr))
+                zone, changed_t, undo_zone = cand, t, INVALID
+        else:
+            new, ev = INVALID, 0.0
+            if zone < HIGH:
+                ev_up = max(0.0, ev_up + min(level - bounds[zone] - margin, cap) * dt)
+                new, ev = max(zone + 1, lz), ev_up
+            if zone > LOW:
+                ev_down = max(0.0, ev_down + min(bounds[zone - 1] - margin - level, cap) * dt)
+                if ev_down > 0:
+                    new, ev = min(zone - 1, lz), ev_down
+            if ev > 0:
+                bar = evidence
+                if new == undo_zone and changed_t is not None and t - changed_t < undo_s:
+                    bar *= c.undo_factor
+                if ev >= bar:
+                    events.append(CueEvent(t, "zone", new, zone, hr))
+                    undo_zone, zone, changed_t = zone, new, t
+                    ev_up = ev_down = 0.0
         if ceiling is not None:
-            a = 1 if hr >= ceiling else 0 if hr < ceiling - margin else a_cand
+            a = 1 if hr >= ceiling else 0 if hr < ceiling - c.ceiling_margin_bpm else a_cand
             if a != a_cand:
                 a_cand, a_since = a, t
-            if a_cand != above and t - a_since >= config.ceiling_dwell_s:
+            if a_cand != above and t - a_since >= c.ceiling_dwell_s:
                 events.append(CueEvent(t, "ceiling", a_cand, above, hr))
                 above = a_cand
         out[i] = zone
-    new = replace(state, zone=zone, candidate=cand, candidate_since=cand_since, above=above,
-                  above_candidate=a_cand, above_since=a_since, signal=signal,
-                  last_valid_t=last_valid, started=started)
-    return out, events, new
+    new_state = replace(state, zone=zone, candidate=cand, candidate_since=cand_since,
+                        level_tail=tuple(tail), evidence_up=ev_up, evidence_down=ev_down,
+                        changed_t=changed_t, undo_zone=undo_zone, above=above,
+                        above_candidate=a_cand, above_since=a_since, signal=signal,
+                        last_valid_t=last_valid, started=started)
+    return out, events, new_state

@@ -437,8 +437,8 @@ def test_audio_options_bundle_builds_the_sink(tmp_path: Path) -> None:
         if sink is None:
             click.echo("no sink")
         else:
-            click.echo(f"{sink.voice.mode if sink.voice else '-'} {sink.state.weekly_before_min} "
-                       f"{sink.engine.prefs.weekly_goal_min}")
+            click.echo(f"{sink.voice.mode if sink.voice else '-'} {sink.weekly_before_min} "
+                       f"{sink.prefs.weekly_goal_min}")
             sink.close()
 
     r = CliRunner()

@@ -90,3 +90,19 @@ def test_replay_of_imported_files_equals_their_summary(rel):
     batch = json.loads(invoke("summary", path, "--json", *args).output)
     for k in ("format", "duration_s", "valid_s", "hr", "zones", "minutes", "gaps", "cues"):
         assert live[k] == batch[k], k
+
+
+def test_replay_says_when_and_why_no_sound_is_played(tmp_path):
+    from hrzone.audio.sink import playback_note
+
+    p = tmp_path / "short.jsonl"
+    write_recording(p, series_from_beats(beats_for(lambda t: 90, 20, 5)), TH)
+    r = CliRunner().invoke(cli, ["replay", str(p), "--fast", "--audio", "tones"])
+    assert r.exit_code == 0
+    assert "Note: no sound is played with --fast (use --speed 10 or less" in r.stderr
+    r = CliRunner().invoke(cli, ["replay", str(p), "--speed", "40", "--audio", "speech"])
+    assert "Note: no sound is played above --speed 10" in r.stderr and "40x" in r.stderr
+    # Sound not asked for (default --audio), or off: nothing to explain.
+    assert "Note: no sound" not in CliRunner().invoke(cli, ["replay", str(p), "--fast"]).stderr
+    assert playback_note("off", None) is None and playback_note("speech", 10.0) is None
+    assert "rendered to the --audio-out file" in playback_note("tones", None, tmp_path / "x.wav")

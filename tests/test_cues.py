@@ -9,30 +9,69 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hrzone.cues import ALERT, SAFETY, Cue, CueEngine, CueInput, CuePrefs, cue_inputs
+from hrzone import cues as stage
+from hrzone.cues import ALERT, SAFETY, Cue, CueEngine, CueInput, CuePrefs
 from hrzone.errors import ProfileError
 from hrzone.phrases import PHRASES, placeholders
+from hrzone.session import Sink
+from hrzone.signal.pipeline import Output
 from hrzone.zones import (HIGH, MODERATE, CueConfig, CueEvent, CueState, classify,
                           resolve_thresholds, track_cues)
 
 TH = resolve_thresholds("bpm", moderate=110, high=140, ceiling=160)
-SWITCHES = [f.name for f in fields(CuePrefs) if isinstance(getattr(CuePrefs(), f.name), bool)]
+SWITCHES = [f.name for f in fields(CuePrefs) if getattr(CuePrefs(), f.name) is True]
+
+
+def output(hr: np.ndarray, valid: np.ndarray | None = None,
+           config: CueConfig = CueConfig()) -> Output:
+    """The core's output for HR at 1 Hz (every valid second credited), cue events from the
+    core's own tracker."""
+    n = hr.size
+    t = np.arange(n, dtype=float)
+    v = np.isfinite(hr) if valid is None else valid
+    h = np.nan_to_num(hr)
+    zone, events, _ = track_cues(t, h, v, CueState(), TH, config)
+    return Output(t, np.where(v, h, np.nan), v, np.zeros(n, np.int8), np.zeros(n, bool),
+                  v.astype(float), classify(h, v, TH), zone, events)
+
+
+def part(out: Output, a: int, b: int) -> Output:
+    """Samples a..b of an output, with the events of those seconds (a chunk of a session)."""
+    t0 = out.t_s[a] if a < len(out) else np.inf
+    t1 = out.t_s[b] if b < len(out) else np.inf
+    return Output(out.t_s[a:b], out.hr_bpm[a:b], out.valid[a:b], out.status[a:b],
+                  out.source_rr[a:b], out.credit_s[a:b], out.intensity[a:b], out.zone[a:b],
+                  [e for e in out.events if t0 <= e.t_s < t1])
 
 
 def run_hr(hr: np.ndarray, valid: np.ndarray | None = None, prefs: CuePrefs | None = None,
-           weekly_before: int = 0, battery: list[tuple[float, float]] = (),
-           config: CueConfig = CueConfig()) -> tuple[list[Cue], list[CueInput]]:
-    """HR at 1 Hz -> track_cues -> cue engine (end summary included)."""
-    t = np.arange(hr.size, dtype=float)
-    v = np.isfinite(hr) if valid is None else valid
-    _, events, _ = track_cues(t, np.nan_to_num(hr), v, CueState(), TH, config)
-    z = classify(np.nan_to_num(hr), v, TH)
-    credited = np.cumsum(np.where(z == HIGH, 2.0, np.where(z == MODERATE, 1.0, 0.0)))
-    inputs = cue_inputs(t, v, credited, events, battery)
-    engine = CueEngine(prefs)
-    cues, state = engine.run(inputs, engine.initial(weekly_before))
-    end, _ = engine.finish(state)
-    return cues + end, inputs
+           weekly_before: float = 0, battery: list[tuple[float, float]] = (),
+           config: CueConfig = CueConfig()) -> tuple[list[Cue], Output]:
+    """HR at 1 Hz -> the core's cue tracker -> the cue stage, as LiveSession runs it: battery
+    events between samples, the end summary last."""
+    out = output(hr, valid, config)
+    state = stage.initial(prefs, weekly_before)
+    said: list[Cue] = []
+    a = 0
+    for t_b, level in sorted(battery):
+        b = int(np.searchsorted(out.t_s, t_b))
+        c, state = stage.process(part(out, a, b), state)
+        said += c
+        c, state = stage.battery(t_b, level, state)
+        said += c
+        a = b
+    c, state = stage.process(part(out, a, len(out)), state)
+    end, _ = stage.finish(state)
+    return said + c + end, out
+
+
+def feed(e: CueEngine, inputs: list[CueInput], s):  # type: ignore[no-untyped-def]
+    """Step the engine through inputs in order."""
+    out: list[Cue] = []
+    for i in inputs:
+        c, s = e.step(i, s)
+        out += c
+    return out, s
 
 
 def steps(*segments: tuple[float, float]) -> np.ndarray:
@@ -55,39 +94,83 @@ def test_sustained_change_is_announced_after_dwell_and_not_before_settle() -> No
     assert zones[0].t_s >= 60.0                # settle time
     cues2, _ = run_hr(hr, prefs=CuePrefs(settle_s=0))
     z2 = of(cues2, "zone")[0]
-    assert 30 + CueConfig().dwell_s <= z2.t_s <= 30 + CueConfig().dwell_s + 1
+    c = CueConfig()
+    # The level (median of level_s s) moves after half the window, then 9.5 bpm past the
+    # threshold adds 9.5 bpm*s a second until the evidence is reached.
+    latest = 30 + c.level_s // 2 + np.ceil(c.evidence_bpm_s / (120 - 110 - c.margin_bpm))
+    assert 30 < z2.t_s <= latest
 
 
-def test_hovering_within_margin_gives_no_zone_cue() -> None:
+def test_evidence_grows_with_distance_past_the_threshold() -> None:
+    # Far past the threshold: called soon; just past: later; within the margin: never.
+    def first(bpm: float) -> float | None:
+        out = output(steps((120, 100), (600, bpm)))
+        ev = [e for e in out.events if e.kind == "zone" and e.value == MODERATE]
+        return ev[0].t_s - 120 if ev else None
+    c = CueConfig()
+    far, near = first(125.0), first(112.0)
+    assert far is not None and near is not None and far < near
+    assert near >= c.evidence_bpm_s / (112 - 110 - c.margin_bpm)
+    assert first(110.0 + c.margin_bpm) is None
+
+
+def test_undoing_a_fresh_change_needs_more_evidence() -> None:
+    c = CueConfig()
+    # Up into moderate, then back down 5 bpm below the threshold: soon after the call it takes
+    # undo_factor times the evidence, long after it the plain evidence.
+    def down_after(hold_s: int) -> float:
+        out = output(steps((120, 100), (hold_s, 125), (300, 105)))
+        up = [e for e in out.events if e.kind == "zone" and e.value == MODERATE][0]
+        down = [e for e in out.events if e.kind == "zone" and e.t_s > up.t_s][0]
+        assert up.t_s + c.undo_s > 120 + hold_s or hold_s > c.undo_s
+        return down.t_s - (120 + hold_s)
+    fresh, old = down_after(40), down_after(int(c.undo_s) + 60)
+    assert fresh - old >= (c.undo_factor - 1) * c.evidence_bpm_s / 10 - 1
+
+
+def test_hovering_at_a_threshold_gives_no_zone_cue() -> None:
     rng = np.random.default_rng(3)
-    # Settled in moderate, then 20 minutes of HR wandering 2 bpm either side of 110 (margin 3).
-    hr = np.concatenate([steps((120, 120)), 110 + rng.uniform(-2.9, 2.9, 1200)])
-    # Start just below: "moderate" (announced once) must not flip to low and back.
+    # Settled in moderate, then 20 minutes of HR wandering 2 bpm either side of 111.
+    hr = np.concatenate([steps((120, 120)), 111 + rng.uniform(-2, 2, 1200)])
     cues, _ = run_hr(hr)
     assert [c.key for c in of(cues, "zone")] == ["zone:moderate"]
 
 
-def test_short_excursions_shorter_than_dwell_give_no_cue() -> None:
-    # 8 s bursts well into high (dwell is 12 s) every 40 s, while in moderate.
-    hr = steps((120, 120), *[(32, 120), (8, 150)] * 20)
+def test_short_excursions_give_no_cue() -> None:
+    # 4 s bursts well into high every 40 s, while in moderate: the level (median of 5 s) is
+    # past the threshold for at most 4 samples, and 4 x 9.5 bpm*s is short of 40 bpm*s.
+    hr = steps((120, 120), *[(36, 120), (4, 150)] * 20)
     cues, _ = run_hr(hr)
     assert [c.key for c in of(cues, "zone")] == ["zone:moderate"]
 
 
 def test_at_most_one_cue_per_minimum_gap() -> None:
-    # Big zone swings every 15 s: each passes hysteresis and dwell, the gap must hold.
+    # Big zone swings every 15 s: each passes the evidence, the gap must hold.
     hr = steps((60, 90), *[(15, 125), (15, 150), (15, 90)] * 30)
     prefs = CuePrefs(min_gap_s=30)
     cues, _ = run_hr(hr, prefs=prefs)
-    spoken = [c for c in cues if c.priority < SAFETY and c.kind not in ("start", "end")]
     assert len(of(cues, "zone")) >= 10
-    times = [c.t_s for c in spoken] + [c.t_s for c in cues if c.kind == "start"]
-    times.sort()
-    assert all(b - a >= prefs.min_gap_s for a, b in zip(times, times[1:]))
+    said = [c for c in cues if c.priority < SAFETY and c.kind != "end"]
+    for a, b in zip(said, said[1:]):
+        # A status cue (start, milestone) never holds a zone cue back; anything else waits.
+        assert b.t_s - a.t_s >= prefs.min_gap_s or (a.kind in ("start", "milestone")
+                                                    and b.kind == "zone"), (a, b)
+
+
+def test_zone_cue_is_not_held_back_by_a_milestone() -> None:
+    e = CueEngine(CuePrefs(settle_s=0, milestone_every_min=1, start=False))
+    s = e.initial()
+    out1, s = e.step(CueInput(0, True, 60.0), s)                       # "1 minute credited."
+    out2, s = e.step(CueInput(5, True, 65.0, (CueEvent(5, "zone", HIGH, MODERATE, 150.0),)), s)
+    assert [c.kind for c in out1] == ["milestone"] and [c.key for c in out2] == ["zone:high"]
+    # ... but a milestone waits for the gap after a zone cue.
+    out3, s = e.step(CueInput(10, True, 125.0), s)
+    out4, s = feed(e, [CueInput(float(t), True, 125.0) for t in range(11, 40)], s)
+    assert out3 == [] and [(c.kind, c.t_s) for c in out4] == [("milestone", 35.0)]
 
 
 def test_newer_cue_of_same_kind_replaces_queued_one_and_repeats_are_dropped() -> None:
-    e = CueEngine(CuePrefs(settle_s=0, min_gap_s=30, start=False))
+    e = CueEngine(CuePrefs(settle_s=0, min_gap_s=30, start=False, quiet_return_s=0))
     s = e.initial()
     zone = lambda t, v, p: CueEvent(t, "zone", v, p, 120.0)  # noqa: E731
     out, s = e.step(CueInput(0, True, 0, (zone(0, MODERATE, 0),)), s)
@@ -100,7 +183,7 @@ def test_newer_cue_of_same_kind_replaces_queued_one_and_repeats_are_dropped() ->
     # Queued "high" replaced by a return to the announced zone: nothing is said at all.
     out, s = e.step(CueInput(40, True, 0, (zone(40, HIGH, 0),)), s)
     out2, s = e.step(CueInput(45, True, 0, (zone(45, 0, HIGH),)), s)
-    out3, s = e.run([CueInput(t, True, 0) for t in range(46, 200)], s)
+    out3, s = feed(e, [CueInput(t, True, 0) for t in range(46, 200)], s)
     assert out == out2 == out3 == []
 
 
@@ -141,8 +224,8 @@ def test_no_cue_while_signal_invalid_except_signal_and_battery() -> None:
     valid = rng.random(hr.size) > 0.02
     for a, b in ((100, 160), (350, 380), (800, 900)):
         valid[a:b] = False
-    cues, inputs = run_hr(hr, valid=valid, battery=[(370.0, 10.0)])
-    valid_at = {i.t_s: i.valid for i in inputs}
+    cues, out = run_hr(hr, valid=valid, battery=[(370.0, 10.0)])
+    valid_at = dict(zip(out.t_s.tolist(), out.valid.tolist()))
     kinds = {c.kind for c in cues}
     assert {"zone", "signal", "battery", "milestone"} <= kinds
     for c in cues:
@@ -160,7 +243,7 @@ def test_signal_back_before_lost_was_spoken_says_nothing() -> None:
     back = CueEvent(15, "signal", 1, 0, 120.0)
     out1, s = e.step(CueInput(12, False, 0, (lost,)), s)
     out2, s = e.step(CueInput(15, True, 0, (back,)), s)
-    out3, s = e.run([CueInput(t, True, 0) for t in range(16, 120)], s)
+    out3, s = feed(e, [CueInput(t, True, 0) for t in range(16, 120)], s)
     assert out1 + out2 + out3 == []
 
 
@@ -193,7 +276,7 @@ def test_engine_is_robust_to_repeated_and_backward_totals() -> None:
     e = CueEngine(CuePrefs(milestone_every_min=1, start=False))
     s = e.initial()
     credited = [0, 30, 61, 50, 61, 200, 120, 200, 200]
-    out, s = e.run([CueInput(float(i * 40), True, c) for i, c in enumerate(credited)], s)
+    out, s = feed(e, [CueInput(float(i * 40), True, c) for i, c in enumerate(credited)], s)
     assert [c.key for c in out] == ["milestone:1", "milestone:3"]
     assert out[0].text == "1 minute credited."
 
@@ -202,7 +285,7 @@ def test_battery_low_once_below_threshold() -> None:
     e = CueEngine(CuePrefs(start=False))
     s = e.initial()
     levels = [80, 40, 16, 15, 14, 9, 30, 5]
-    out, s = e.run([CueInput(float(i * 100), True, 0, (), lv) for i, lv in enumerate(levels)], s)
+    out, s = feed(e, [CueInput(float(i * 100), True, 0, (), lv) for i, lv in enumerate(levels)], s)
     assert [(c.key, c.t_s) for c in out] == [("battery:low", 400.0)]
 
 
@@ -215,7 +298,7 @@ def test_finish_is_final_and_without_goal_is_short() -> None:
     assert [c.text for c in out] == ["Session done. 9.9 minutes credited."]
     assert e.finish(s)[0] == [] and e.step(CueInput(700, True, 0), s)[0] == []
     one = CueEngine(CuePrefs())
-    s1 = one.run([CueInput(0, True, 0), CueInput(90, True, 61)], one.initial(40))[1]
+    s1 = feed(one, [CueInput(0, True, 0), CueInput(90, True, 61)], one.initial(40))[1]
     assert one.finish(s1)[0][0].text == "Session done. 1 minute credited; 41 of 150 this week."
 
 
@@ -264,21 +347,16 @@ def test_switched_off_zone_is_tracked_silently() -> None:
 @given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=8))
 def test_any_split_gives_the_same_cues(cuts: list[int]) -> None:
     hr, valid, battery = everything()
-    t = np.arange(hr.size, dtype=float)
-    _, events, _ = track_cues(t, hr, valid, CueState(), TH, CueConfig())
-    z = classify(hr, valid, TH)
-    credited = np.cumsum(np.where(z == HIGH, 2.0, np.where(z == MODERATE, 1.0, 0.0)))
-    inputs = cue_inputs(t, valid, credited, events, battery)
-    e = CueEngine()
-    whole, _ = e.run(inputs, e.initial(130))
-    s = e.initial(130)
+    out = output(hr, valid)
+    whole, s = stage.process(out, stage.initial(None, 130))
+    state = stage.initial(None, 130)
     parts: list[Cue] = []
     i = 0
-    for n in cuts + [len(inputs)]:
-        out, s = e.run(inputs[i:i + n], s)
-        parts += out
+    for n in cuts + [len(out)]:
+        c, state = stage.process(part(out, i, i + n), state)
+        parts += c
         i += n
-    assert parts == whole
+    assert parts == whole and state == s
 
 
 def test_prefs_from_profile_table() -> None:
@@ -374,3 +452,122 @@ def test_default_cues_follow_sustained_true_zone_changes(name: str) -> None:
 
 
 ZONE = {0: "low", 1: "moderate", 2: "high"}
+
+
+# -- what the voice says --------------------------------------------------------------------------------
+
+def zone_texts(hr: np.ndarray, prefs: CuePrefs) -> list[str]:
+    cues, _ = run_hr(hr, prefs=prefs)
+    return [c.text for c in of(cues, "zone")]
+
+
+LOW_MOD_HIGH = steps((60, 90), (300, 125), (300, 150), (300, 125), (300, 95))
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("moderate", ["Moderate. You can talk, not sing.", "High. Ease off if you want moderate.",
+                  "Moderate again. Good.", "Low. Pick up the pace a little."]),
+    ("low", ["Moderate. Ease off if you want low.", "High. Ease off if you want low.",
+             "Moderate. Ease off if you want low.", "Low. You can sing."]),
+    ("high", ["Moderate. Pick up the pace if you want high.", "High. Too hard to talk.",
+              "Moderate. Pick up the pace if you want high.", "Low. Pick up the pace a little."]),
+])
+def test_zone_cues_say_where_and_what_to_do_for_each_target(target: str, expected: list[str]) -> None:
+    assert zone_texts(LOW_MOD_HIGH, CuePrefs(target=target)) == expected
+
+
+def test_quick_return_to_target_is_not_said_a_later_one_is_confirmed_once() -> None:
+    prefs = CuePrefs()
+    # moderate; high for 45 s (said), back: within quiet_return_s of the cue, so nothing.
+    quick = steps((60, 90), (300, 125), (45, 155), (400, 125))
+    assert zone_texts(quick, prefs) == ["Moderate. You can talk, not sing.",
+                                        "High. Ease off if you want moderate."]
+    # high for 3 minutes: the return is confirmed, once.
+    later = steps((60, 90), (300, 125), (180, 155), (400, 125))
+    assert zone_texts(later, prefs)[-1] == "Moderate again. Good."
+    assert zone_texts(later, CuePrefs(quiet_return_s=0))[-1] == "Moderate again. Good."
+    assert len(zone_texts(quick, CuePrefs(quiet_return_s=0))) == 3
+
+
+def test_heart_rate_in_the_cue_is_a_preference() -> None:
+    texts = zone_texts(LOW_MOD_HIGH, CuePrefs(say_hr=True))
+    assert texts[0] == "Moderate. You can talk, not sing. Heart rate 125."
+    assert texts[1] == "High. Ease off if you want moderate. Heart rate 150."
+    e = CueEngine(CuePrefs(say_hr=True))
+    assert not any("Heart rate" in t for t in e.expected_texts(e.initial()))
+
+
+def test_target_is_read_from_the_profile_table() -> None:
+    assert CuePrefs.from_json({"target": "high", "say_hr": True}).target == "high"
+    with pytest.raises(ProfileError, match="target"):
+        CuePrefs.from_json({"target": "vigorous"})
+
+
+# -- the cue stage inside a whole live session ------------------------------------------------------------
+
+class _Heard(Sink):
+    """A sink that keeps what the session said."""
+
+    def __init__(self) -> None:
+        self.cues: list[Cue] = []
+
+    def on_cue(self, cue: Cue) -> None:
+        self.cues.append(cue)
+
+
+def _live(chunks_of: list[int] | None):  # type: ignore[no-untyped-def]
+    """The noisy bundled recording through a LiveSession fed in chunks of these sizes (cycled),
+    or one item at a time; returns (spoken cues, summary JSON)."""
+    import json
+
+    from hrzone.loader import signal_config_for
+    from hrzone.recording import read_recording
+    from hrzone.session import LiveSession
+    from hrzone.zones import Thresholds
+
+    path = RECORDINGS / "noisy.jsonl"
+    if not path.exists():
+        pytest.skip(f"bundled recording {path} is absent")
+    rec = read_recording(path)
+    truth = json.loads((RECORDINGS / "noisy.truth.json").read_text())
+    th = Thresholds.from_json({**truth["thresholds"], "ceiling_bpm": 150.0})
+    items = sorted([*rec.notifications, *rec.events], key=lambda x: x.t_ns)
+    heard = _Heard()
+    live = LiveSession(rec.header, th, signal=signal_config_for(rec.header.profile),
+                       sinks=[heard], cue_setup=(CuePrefs(milestone_every_min=5), 120.0))
+    sizes = chunks_of or [1]
+    i = k = 0
+    while i < len(items):
+        n = sizes[k % len(sizes)]
+        live.feed_many(items[i:i + n])
+        i, k = i + n, k + 1
+    summary = live.finish()
+    return heard.cues, summary
+
+
+_ONE_BY_ONE: list = []
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=700), min_size=1, max_size=6))
+def test_live_session_chunked_at_random_says_the_same(sizes: list[int]) -> None:
+    if not _ONE_BY_ONE:
+        _ONE_BY_ONE.append(_live(None))
+    ref_cues, ref_summary = _ONE_BY_ONE[0]
+    said, summary = _live(sizes)
+    assert said == ref_cues
+    assert summary.to_json() == ref_summary.to_json()
+    kinds = {c.kind for c in said}
+    assert {"start", "zone", "milestone", "end"} <= kinds
+
+
+def test_spoken_end_minutes_are_the_minutes_every_screen_shows() -> None:
+    from hrzone import credit
+    from hrzone.cues import _number
+
+    said, summary = _live([512])
+    session = credit.shown_min(credit.credited_min(summary.moderate_s, summary.high_s))
+    week = credit.shown_min(120.0 + credit.credited_min(summary.moderate_s, summary.high_s))
+    assert said[-1].kind == "end"
+    assert said[-1].text == (f"Session done. {_number(session)} minutes credited; "
+                             f"{_number(week)} of 150 this week.")

@@ -99,17 +99,21 @@ def test_no_flapping_around_a_threshold():
     assert len(zone_events) <= 2
 
 
-def test_dwell_delays_announcement():
+def test_first_zone_waits_for_its_dwell_and_a_change_for_evidence():
     hr = [90] * 60 + [115] * 60
-    zone, events, _ = _track(hr, CueConfig(dwell_s=12))
+    cfg = CueConfig(dwell_s=12)
+    zone, events, _ = _track(hr, cfg)
     ev = [e for e in events if e.kind == "zone"]
     assert [(e.previous, e.value) for e in ev] == [(INVALID, LOW), (LOW, MODERATE)]
-    assert ev[1].t_s == 72.0
-    assert zone[71] == LOW and zone[72] == MODERATE
+    assert ev[0].t_s == 12.0
+    # The 5 s median moves at t=62 (3 of 5 samples); 14.5 bpm past adds cap_bpm (10) a second.
+    called = 60 + cfg.level_s // 2 + np.ceil(cfg.evidence_bpm_s / cfg.cap_bpm) - 1
+    assert ev[1].t_s == called
+    assert zone[int(called) - 1] == LOW and zone[int(called)] == MODERATE
 
 
 def test_short_excursion_not_announced():
-    hr = [90] * 60 + [115] * 8 + [90] * 60
+    hr = [90] * 60 + [115] * 3 + [90] * 60   # 3 samples of at most 10 bpm*s: short of 40
     _, events, _ = _track(hr, CueConfig(dwell_s=12))
     assert [e.value for e in events if e.kind == "zone"] == [LOW]
 

@@ -5,7 +5,7 @@
     Player().play(voice.path(cue))       # background; never blocks
     render_timeline(cues, duration_s, "cues.wav", speed=1.0)
 
-The session sink that ties the cue engine to all of this is hrzone.audio.sink.CueSink.
+The session sink that plays the cue stage's cues with all of this is hrzone.audio.sink.CueSink.
 """
 
 from __future__ import annotations

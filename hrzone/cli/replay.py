@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from hrzone.audio.sink import CueSink
+from hrzone.audio.sink import playback_note
 from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options, cue_sink_from_options
 from hrzone.app.thresholds import thresholds_for
@@ -66,7 +66,7 @@ class PrintSink(Sink):
                 click.echo(event_line(x))
 
     def on_cue(self, cue: Cue) -> None:
-        """A cue the engine decided to say (printed with the next output, in time order)."""
+        """A cue the session decided to say (printed with the next output, in time order)."""
         self._cues.append(cue)
 
     def on_event(self, event: Event) -> None:
@@ -105,16 +105,15 @@ def speed_options(f):  # type: ignore[no-untyped-def]
 
 def _cue_sinks(audio: str, cue_log: Path | None, audio_out: Path | None,
                speed: float | None, printer: PrintSink) -> list[Sink]:
-    """The cue sink for the audio options; speech plays only when it can keep up (<= 10x).
-
-    The cue engine always runs, so what would be said is printed even with --audio off.
-    """
-    play = speed is not None and speed <= 10
-    cue = cue_sink_from_options(audio, cue_log, audio_out, play=play, speed=speed)
-    if cue is None:
-        cue = CueSink(audio="off", play=False)
-    cue.on_cue = printer.on_cue
-    return [cue]
+    """The cue sink for the audio options; speech plays only when it can keep up (<= 10x), and
+    the user who asked for sound (--audio) is told when it does not. The session's cue stage always runs, so what would be
+    said is printed (PrintSink.on_cue) even with --audio off."""
+    note = playback_note(audio, speed, audio_out)
+    source = click.get_current_context().get_parameter_source("audio")
+    if note is not None and source is not click.core.ParameterSource.DEFAULT:
+        click.echo(f"Note: {note}", err=True)  # the user asked for sound: say why there is none
+    cue = cue_sink_from_options(audio, cue_log, audio_out, play=note is None, speed=speed)
+    return [] if cue is None else [cue]
 
 
 @cli.command()

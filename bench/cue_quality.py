@@ -1,0 +1,198 @@
+"""Quality of spoken zone cues on real workouts (issue 10), beside three simple baselines.
+
+Files: every real FIT/TCX/GPX file in ../shared/realdata with >= 600 HR samples in 30-240 bpm,
+except those whose MANIFEST note says the HR is synthetic. Thresholds 120/145 bpm. The measure
+(truth, matching, free runs) is hrzone/signal/cue_eval.py. hrzone runs through its real replay
+path: the code `hrzone replay FILE --fast` runs (session.replay_file, the pipeline and the cue
+stage in LiveSession), default cue preferences; its spoken zone cues are scored.
+
+Files are split in two halves by activity (copies of one ride stay together, alternating in
+start-time order): `--split` prints the table for each half too, the held-out check for a
+policy tuned on one half. `--bundled` adds the bundled simulator recordings, scored against the
+simulator's true HR (thresholds: each recording's own); the policies see the recorded HR.
+
+    python bench/cue_quality.py [--per-file] [--split] [--bundled]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hrzone import session
+from hrzone.cues import Cue
+from hrzone.errors import HrzoneError
+from hrzone.loader import load_workout
+from hrzone.session import Sink
+from hrzone.signal import cue_eval
+from hrzone.signal.cue_eval import Grid, Score
+from hrzone.zones import HIGH, LOW, MODERATE, Thresholds
+
+# ../shared/realdata beside the checkout (a git worktree sits one level deeper).
+REALDATA = next((p / "shared" / "realdata" for p in Path(__file__).resolve().parents[1:4]
+                 if (p / "shared" / "realdata").is_dir()),
+                Path(__file__).resolve().parents[2] / "shared" / "realdata")
+TH = Thresholds("bpm", 120.0, 145.0)
+MIN_SAMPLES = 600
+LEVEL = {"zone:low": LOW, "zone:moderate": MODERATE, "zone:high": HIGH}
+
+
+BUNDLED = Path(__file__).resolve().parents[1] / "recordings"
+
+
+@dataclass(frozen=True)
+class File:
+    path: Path
+    rel: str
+    group: str      # activity key: copies of one ride share it
+    grid: Grid      # the truth's HR
+    seen: Grid      # the HR a policy sees (the file's own)
+    th: Thresholds = TH
+
+
+def real_files(root: Path = REALDATA) -> list[File]:
+    """The files of the measure, loaded once."""
+    notes: dict[str, tuple[str, str]] = {}
+    with open(root / "MANIFEST.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            notes[row["path"]] = (row.get("notes") or "", row.get("start") or row["path"])
+    out = []
+    for p in sorted(root.rglob("*")):
+        if p.suffix.lower() not in (".fit", ".tcx", ".gpx") or not p.is_file():
+            continue
+        rel = p.relative_to(root).as_posix()
+        note, start = notes.get(rel, ("", rel))
+        if "synthetic" in note.lower():
+            continue
+        try:
+            w = load_workout(p)
+        except HrzoneError:
+            continue
+        t, hr = w.series.t_s, w.series.hr_bpm
+        ok = np.isfinite(hr) & (hr >= 30) & (hr <= 240)
+        if int(ok.sum()) < MIN_SAMPLES:
+            continue
+        g = cue_eval.grid(t, hr)
+        out.append(File(p, rel, start, g, g))
+    return out
+
+
+def bundled_files(root: Path = BUNDLED) -> list[File]:
+    """The bundled simulator recordings with their truth files."""
+    out = []
+    for p in sorted(root.glob("*.jsonl")):
+        truth_path = p.with_name(p.stem + ".truth.json")
+        if not truth_path.exists():
+            continue
+        truth = json.loads(truth_path.read_text())
+        true_hr = np.asarray(truth["per_second"]["hr_bpm"], float)
+        w = load_workout(p)
+        out.append(File(p, p.name, p.name, cue_eval.grid(np.arange(true_hr.size, dtype=float),
+                                                         true_hr),
+                        cue_eval.grid(w.series.t_s, w.series.hr_bpm),
+                        Thresholds.from_json(truth["thresholds"])))
+    return out
+
+
+class _Spoken(Sink):
+    """Collects the zone cues a session speaks."""
+
+    def __init__(self) -> None:
+        self.zone: list[tuple[float, int]] = []
+
+    def on_cue(self, cue: Cue) -> None:
+        if cue.kind == "zone":
+            self.zone.append((cue.t_s, LEVEL[cue.key]))
+
+
+def hrzone_cues(f: File) -> list[tuple[float, int]]:
+    """Zone cues spoken when the file is replayed as `hrzone replay FILE --fast` does."""
+    spoken = _Spoken()
+    asyncio.run(session.replay_file(f.path, lambda header: f.th, speed=None, sinks=[spoken]))
+    return spoken.zone
+
+
+POLICIES: dict[str, Callable[[File], list[tuple[float, int]]]] = {
+    "every raw zone change": lambda f: cue_eval.raw_changes(f.seen, f.th),
+    "RunnerUp-like: 20 s trimmed mean, >= 30 s between cues":
+        lambda f: cue_eval.trimmed_mean(f.seen, f.th),
+    "EMA 0.1/s, +-3 bpm hysteresis, 15 s dwell":
+        lambda f: cue_eval.ema_hysteresis(f.seen, f.th),
+    "hrzone (replay --fast, default preferences)": hrzone_cues,
+}
+
+
+def scores(files: list[File]) -> dict[str, dict[str, Score]]:
+    """Score of every policy on every file: {policy: {file: Score}}."""
+    changes = {f.rel: cue_eval.true_changes(f.grid, f.th) for f in files}
+    return {name: {f.rel: cue_eval.score(f.grid, f.th, policy(f), changes[f.rel])
+                   for f in files}
+            for name, policy in POLICIES.items()}
+
+
+def row(name: str, s: Score) -> str:
+    return (f"| {name} | {s.per_hour(s.cues):.1f} | {s.per_hour(s.spurious):.1f} | "
+            f"{100 * s.missed_frac:.0f} % ({s.missed}/{s.changes}; {s.missed_near} near) | "
+            f"{s.delay_pct(50):.0f} / {s.delay_pct(95):.0f} s |")
+
+
+HEAD = ("| policy (real files, 120/145 bpm) | cues/h | spurious/h | true changes missed "
+        "(near a threshold) | delay median / p95 |\n|---|---|---|---|---|")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--per-file", action="store_true", help="one table row per file and policy")
+    ap.add_argument("--split", action="store_true", help="also the table for each half")
+    ap.add_argument("--bundled", action="store_true",
+                    help="also the bundled simulator recordings against their truth")
+    args = ap.parse_args(argv)
+    if not REALDATA.is_dir():
+        print(f"real data folder {REALDATA} is absent", file=sys.stderr)
+        return 1
+    files = real_files()
+    groups = sorted({f.group for f in files})
+    half = {g: k % 2 for k, g in enumerate(groups)}
+    res = scores(files)
+    first = res[next(iter(POLICIES))]
+    hours = sum(s.hours for s in first.values())
+    print(f"{len(files)} real files, {hours:.1f} h of HR, "
+          f"{sum(s.changes for s in first.values())} true changes\n")
+    print(HEAD)
+    for name in POLICIES:
+        print(row(name, sum(res[name].values(), Score())))
+    if args.split:
+        for h in (0, 1):
+            print(f"\nhalf {'AB'[h]}: " + ", ".join(f.rel for f in files if half[f.group] == h))
+            print(HEAD)
+            for name in POLICIES:
+                print(row(name, sum((s for rel, s in res[name].items()
+                                     if half[next(f.group for f in files if f.rel == rel)] == h),
+                                    Score())))
+    if args.per_file:
+        for f in files:
+            print(f"\n{f.rel} ({first[f.rel].hours:.2f} h, {first[f.rel].changes} changes)")
+            print(HEAD)
+            for name in POLICIES:
+                print(row(name, res[name][f.rel]))
+    if args.bundled:
+        sim = bundled_files()
+        bres = scores(sim)
+        print(f"\nbundled simulator recordings ({', '.join(f.rel for f in sim)}), "
+              f"truth: the simulator's HR")
+        print(HEAD.replace("real files, 120/145 bpm", "bundled recordings, own thresholds"))
+        for name in POLICIES:
+            print(row(name, sum(bres[name].values(), Score())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
