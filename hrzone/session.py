@@ -244,8 +244,11 @@ class _Guarded:
 async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
                       record_to: Path | None = None, signal: SignalConfig | None = None,
                       cue_config: CueConfig | None = None, sinks: Iterable[Sink] = (),
-                      file: str | None = None, batch: int = 1) -> SessionResult:
+                      file: str | None = None, batch: int = 1,
+                      cue_setup: tuple[CuePrefs, float] | None = None) -> SessionResult:
     """Run a source to its end (or until cancelled) and return the summary.
+
+    cue_setup: the cue stage's (preferences, week's minutes before the session); see LiveSession.
 
     Every item is recorded as it arrives, so an interruption never loses what was received.
     Cancelling the task (hrzone.runner does so on Ctrl-C, SIGTERM, SIGHUP, with the signal's
@@ -272,7 +275,7 @@ async def run_session(source: HeartRateSource, thresholds: Thresholds, *,
     writer = (RecordingWriter(record_to, header, on_error=write_failed)
               if record_to is not None else None)
     live = LiveSession(header, thresholds, signal=signal, cue_config=cue_config, writer=writer,
-                       sinks=sinks,  # type: ignore[arg-type]  # _Guarded is a Sink by duck typing
+                       cue_setup=cue_setup, sinks=sinks,  # type: ignore[arg-type]  # _Guarded is a Sink by duck typing
                        file=file or str(record_to or getattr(source, "path", "<live>")))
     pending: list[Notification | Event] = []
     reason: dict[str, str] = {"reason": "end"}

@@ -399,3 +399,17 @@ def test_history_refusing_the_session_still_shows_the_summary(
     (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
     assert "not saved to your history" in line and "disk is full" in line
     assert len(read_recording(out).notifications) == 120
+
+
+def test_live_follows_the_profile_target_even_without_sound(tmp_path: Path) -> None:
+    # The cue stage (and so the panel's last cue and target) uses the profile's [cues] table
+    # also with --audio off, when no audio sink exists to carry the preferences.
+    assert invoke(["profile", "set", "cues.target", "high"]).exit_code == 0
+    src = make_recording(tmp_path / "src.jsonl", 400)
+    r = invoke(["live", "--virtual", str(src), "--speed", "0", "--audio", "off", "--json",
+                "--record", str(tmp_path / "live.jsonl"), "--moderate", "100", "--high", "140"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{")]
+    assert {ln["target"] for ln in lines if ln.get("type") == "status"} == {"high"}
+    zone_cues = [ln["text"] for ln in lines if ln.get("type") == "cue" and ln["kind"] == "zone"]
+    assert zone_cues and all("if you want high" in t for t in zone_cues)

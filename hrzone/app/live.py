@@ -91,8 +91,12 @@ def virtual_air(spec: str, speed: float) -> Any:
 
 async def run_source(*, device: str | None, strap: str | None, record: Path | None,
                      virtual: str | None, speed: float, sinks: list[Sink],
-                     thresholds: Thresholds, on_source: OnSource | None = None) -> SessionResult:
-    """Open the source, run the session until it ends or is cancelled (Ctrl-C)."""
+                     thresholds: Thresholds, on_source: OnSource | None = None,
+                     setup: CueSetup | None = None) -> SessionResult:
+    """Open the source, run the session until it ends or is cancelled (Ctrl-C).
+
+    setup: the user's cue preferences and week so far for the session's cue stage (also with
+    --audio off, so the panel's last cue and target follow the profile)."""
     from hrzone.ble.source import BleSource
     from hrzone.virtual import virtual_source
 
@@ -106,7 +110,9 @@ async def run_source(*, device: str | None, strap: str | None, record: Path | No
         await source.open()
         if on_source is not None:
             on_source(source, asyncio.get_running_loop())
-        return await run_session(source, thresholds, record_to=record, sinks=sinks)
+        return await run_session(
+            source, thresholds, record_to=record, sinks=sinks,
+            cue_setup=None if setup is None else (setup.prefs, setup.week_before_min))
     finally:
         await source.aclose()
         if air is not None:
@@ -157,7 +163,7 @@ def run_live(req: LiveRequest, *, as_json: bool = False,
     res = run_cancellable(run_source(
         device=req.device, strap=req.strap, record=record, virtual=req.virtual,
         speed=req.speed, sinks=[panel, *([cues] if cues is not None else [])],
-        thresholds=thresholds))
+        thresholds=thresholds, setup=setup))
     origin = "virtual" if req.virtual is not None else "device"
     save = req.save if req.save is not None else req.virtual is None
     saved, save_error = None, None

@@ -106,13 +106,13 @@ def speed_options(f):  # type: ignore[no-untyped-def]
 def _cue_sinks(audio: str, cue_log: Path | None, audio_out: Path | None,
                speed: float | None, printer: PrintSink) -> list[Sink]:
     """The cue sink for the audio options; speech plays only when it can keep up (<= 10x), and
-    the user who asked for sound (--audio) is told when it does not. The session's cue stage always runs, so what would be
-    said is printed (PrintSink.on_cue) even with --audio off."""
+    the user who asked for sound (--audio) is told when it does not. The session's cue stage
+    always runs, so what would be said is printed (PrintSink.on_cue) even with --audio off."""
     note = playback_note(audio, speed, audio_out)
+    cue = cue_sink_from_options(audio, cue_log, audio_out, play=note is None, speed=speed)
     source = click.get_current_context().get_parameter_source("audio")
     if note is not None and source is not click.core.ParameterSource.DEFAULT:
         click.echo(f"Note: {note}", err=True)  # the user asked for sound: say why there is none
-    cue = cue_sink_from_options(audio, cue_log, audio_out, play=note is None, speed=speed)
     return [] if cue is None else [cue]
 
 
