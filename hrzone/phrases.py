@@ -39,7 +39,7 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "signal.back": "Signal back.",
         "battery.low": "Strap battery low.",
         # Heat drift (hrzone.heat): calm, a suggestion, not an alarm.
-        "heat": "Heart rate creeping up. Time to cool down and drink.",
+        "heat": "Your pulse is creeping up. Time to cool down and drink.",
         "minutes": "{n} minutes",
         "minutes.one": "1 minute",
         "milestone": "{minutes} credited.",
