@@ -104,7 +104,7 @@ class Feel:
     def to_json(self) -> dict[str, Any]:
         return {"rpe": self.rpe, "rpe_scale": self.scale, "fatigue_before": self.fatigue_before,
                 "fatigue_after": self.fatigue_after, "warm": self.warm, "text": self.text or None,
-                "rating": self.rating()}
+                "rating": self.rating(), "line": self.line()}
 
 
 def scale_name(scale: str) -> str:

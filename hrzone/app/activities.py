@@ -62,7 +62,7 @@ def log_activity(kind: str, minutes: float | None = None, on: date | None = None
         raise ActivityError(f"--date {day.isoformat()} is in the future")
     if day.year < 2000:
         raise ActivityError(f"--date {day.isoformat()} is before 2000")
-    start = now if day == now.date() else datetime.combine(day, time(12), tzinfo=tz)
+    start = now.replace(microsecond=0) if day == now.date() else datetime.combine(day, time(12), tzinfo=tz)
     db = store.open_db()
     try:
         sid = journal.add_activity(db, kind, start, 60.0 * (minutes or 0), tz)
