@@ -14,9 +14,10 @@ gets); any chunking of a session gives the same events (tests/test_heat.py):
 Rule: the valid HR of each session minute is averaged (a minute needs 30 valid seconds) and the
 zone announced during it noted. Over the last `window_s` of consecutive such minutes, all in one
 announced zone (no zone change: the pace the person was asked for is unchanged), the mean HR of
-the last 3 minutes must exceed that of the first 3 by at least `drift_bpm`, and it must rise in
-both halves of the window (a step change of pace rises in one). An event is given at most once
-every `every_s`.
+the last 3 minutes must exceed that of the first 3 by at least `drift_bpm`, and the rise must be
+steady: the mean of each quarter of the window is above the previous quarter's by at least an
+eighth of the rise (a step change of pace puts the whole rise into one quarter). An event is
+given at most once every `every_s`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from hrzone.zones import INVALID, CueEvent
 
-BLOCK_MIN = 3            # minutes averaged at each end of the window (and in its middle)
+BLOCK_MIN = 3            # minutes averaged at each end of the window
 MIN_VALID_PER_MIN = 30   # valid seconds a minute needs to count
 MIN_EVERY_S = 600.0      # never more often than every 10 minutes (issue 12)
 
@@ -115,10 +116,10 @@ def _drift(minutes: list[tuple[int, float, int]], config: HeatConfig) -> float |
     if any(m[1] != m[1] for m in win) or len({m[2] for m in win}) != 1 or win[0][2] == INVALID:
         return None
     hr = [m[1] for m in win]
-    first, last = _mean(hr[:BLOCK_MIN]), _mean(hr[-BLOCK_MIN:])
-    mid0 = (w - BLOCK_MIN) // 2
-    mid = _mean(hr[mid0:mid0 + BLOCK_MIN])
-    rise = last - first
-    if rise < config.drift_bpm or mid - first < rise / 4 or last - mid < rise / 4:
+    rise = _mean(hr[-BLOCK_MIN:]) - _mean(hr[:BLOCK_MIN])
+    if rise < config.drift_bpm:
         return None
+    q = [_mean(hr[i * w // 4:(i + 1) * w // 4]) for i in range(4)]
+    if any(b - a < rise / 8 for a, b in zip(q, q[1:])):
+        return None                                          # not a steady rise: a step
     return rise

@@ -49,6 +49,41 @@ def say_note(o: NoteOutcome) -> None:
         click.echo(o.hint.text())
 
 
+def _answer(question: str, kind: type) -> Any:
+    text = click.prompt(question, default="", show_default=False).strip()
+    if not text:
+        return None
+    if kind is bool:
+        return text.lower().startswith("y")
+    try:
+        return kind(text)
+    except ValueError:
+        click.echo(f"  {text!r} is not a number: skipped", err=True)
+        return None
+
+
+def ask_feel(sid: int) -> None:
+    """Ask how session `sid` felt (Enter skips a question) and store the answers."""
+    from hrzone.errors import HrzoneError
+    from hrzone.feel import SCALES
+    from hrzone.profile import load_profile
+
+    lo, hi = SCALES[load_profile().rpe_scale]
+    click.echo("How did it feel? (Enter skips a question)")
+    values = {"rpe": _answer(f"  effort, RPE {lo:g}-{hi:g}", float),
+              "fatigue_before": _answer("  fatigue before, 0-10", int),
+              "fatigue_after": _answer("  fatigue now, 0-10", int),
+              "warm": _answer("  too warm? y/n", bool),
+              "text": _answer("  a note", str)}
+    if all(v is None for v in values.values()):
+        click.echo(f"No note; add one later with `hrzone log note {sid} --rpe N`.")
+        return
+    try:
+        say_note(note_session(sid, **values))
+    except HrzoneError as e:
+        click.echo(f"Note not saved: {e} (try `hrzone log note {sid} ...`)", err=True)
+
+
 @log.command("note")
 @click.argument("session_id", type=int)
 @click.option("--rpe", type=float, help="How hard it felt, on your profile's scale "
