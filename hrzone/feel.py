@@ -171,7 +171,7 @@ def blunted_check(rated: Iterable[Rated]) -> BluntedHint | None:
     'blunted': rated hard (HARD) with at most half the valid time high; 'high': rated light
     (LIGHT) with more than half of it high. The direction with more sessions wins.
     """
-    recent = [r for r in rated if r.feel.rating() is not None and r.valid_s >= MIN_VALID_S]
+    recent = [r for r in rated if r.feel.rpe is not None and r.valid_s >= MIN_VALID_S]
     recent = recent[-RECENT_RATED:]
     blunted = tuple(r.id for r in recent
                     if r.feel.rating() == "hard" and r.high_s <= MOSTLY * r.valid_s)
