@@ -182,3 +182,20 @@ def test_blunted_response_hint_is_said_once(bpm: int, rpe: str, scale: str,
     assert rep["hint"] is None
     t = load_profile()
     assert (t.moderate_bpm, t.high_bpm) == (100, 140)               # never re-tuned
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("strength_days", "8", "strength_days = 8 is not allowed"),
+    ("balance_days", "-1", "balance_days = -1 is not allowed"),
+    ("rpe_scale", "percent", "rpe_scale = 'percent' is not allowed"),
+    ("strength_progression.every_weeks", "0", "strength_progression.every_weeks = 0"),
+    ("strength_progression.speed", "2", "unknown key 'strength_progression.speed'"),
+    ("cues.heat_every_min", "5", "heat_every_min = 5 is out of range"),
+    ("cues.heat_drift_bpm", "100", "heat_drift_bpm = 100 is out of range"),
+])
+def test_new_profile_keys_are_checked_when_set(key: str, value: str, msg: str) -> None:
+    code, _, err = run("profile", "set", key, value)
+    assert code == 1 and msg in err and len(err.strip().splitlines()) == 1
+    code, _, _ = run("profile", "set", key.split(".")[0] if key.startswith("strength_p")
+                     else key, "none")
+    assert code == 0
