@@ -194,8 +194,11 @@ class Plan:
         for k in ("contact_loss", "dropout", "stale"):
             e: Episodes = getattr(a, k)
             art[k] = {"count": e.count, "min_s": e.min_s, "max_s": e.max_s}
+        physiology = _fields(self.physiology)
+        if not physiology["heat_bpm_per_h"]:
+            del physiology["heat_bpm_per_h"]  # optional: plans without heat read as before
         out: dict[str, Any] = {"name": self.name, "description": self.description,
-                               "person": person, "physiology": _fields(self.physiology),
+                               "person": person, "physiology": physiology,
                                "artifacts": art, "device": _fields(self.device), "segments": segs}
         if self.repeat_to_s is not None:
             out["repeat_to_s"] = self.repeat_to_s
