@@ -413,37 +413,31 @@ def _cue_prefs(cues: Mapping[str, Any], where: str) -> Any:
     return CuePrefs.from_json(cues, where=f"{where}: cues")
 
 
-def _check_progression(where: str, value: Any, weekly_goal: Any) -> Progression:
+def _check_table(where: str, name: str, value: Any) -> dict[str, Any]:
+    """The typed values of a build-up table (`progression`, `strength_progression`), each key
+    checked, `start` and `from` required."""
+    keys = _TABLE_KEYS[name]
     if not isinstance(value, dict):
-        raise ProfileError(f"{where}: progression must be a table ([progression])")
+        raise ProfileError(f"{where}: {name} must be a table ([{name}])")
     for k in value:
-        if k not in PROGRESSION_KEYS:
-            raise ProfileError(f"{where}: unknown key 'progression.{k}' (allowed: "
-                               f"{', '.join('progression.' + p for p in PROGRESSION_KEYS)})")
-    v = {k: _check(where, f"progression.{k}", PROGRESSION_KEYS[k], x) for k, x in value.items()}
-    if "start" not in v:
-        raise ProfileError(f"{where}: progression.start is missing "
-                           f"(use {PROGRESSION_KEYS['start'].allowed})")
-    if "from" not in v:
-        raise ProfileError(f"{where}: progression.from is missing (use {PROGRESSION_KEYS['from'].allowed})")
+        if k not in keys:
+            raise ProfileError(f"{where}: unknown key '{name}.{k}' (allowed: "
+                               f"{', '.join(f'{name}.{p}' for p in keys)})")
+    v = {k: _check(where, f"{name}.{k}", keys[k], x) for k, x in value.items()}
+    for k in ("start", "from"):
+        if k not in v:
+            raise ProfileError(f"{where}: {name}.{k} is missing (use {keys[k].allowed})")
+    return v
+
+
+def _check_progression(where: str, value: Any, weekly_goal: Any) -> Progression:
+    v = _check_table(where, "progression", value)
     goal = weekly_goal if isinstance(weekly_goal, int) else DEFAULT_GOAL_MIN
     return Progression(v["start"], v.get("increase", 10), v.get("target", goal), v["from"])
 
 
 def _check_day_progression(where: str, value: Any, days: Any) -> DayProgression:
-    name = "strength_progression"
-    if not isinstance(value, dict):
-        raise ProfileError(f"{where}: {name} must be a table ([{name}])")
-    for k in value:
-        if k not in STRENGTH_PROGRESSION_KEYS:
-            raise ProfileError(f"{where}: unknown key '{name}.{k}' (allowed: "
-                               f"{', '.join(f'{name}.{p}' for p in STRENGTH_PROGRESSION_KEYS)})")
-    v = {k: _check(where, f"{name}.{k}", STRENGTH_PROGRESSION_KEYS[k], x)
-         for k, x in value.items()}
-    for k in ("start", "from"):
-        if k not in v:
-            raise ProfileError(f"{where}: {name}.{k} is missing "
-                               f"(use {STRENGTH_PROGRESSION_KEYS[k].allowed})")
+    v = _check_table(where, "strength_progression", value)
     goal = days if isinstance(days, int) and not isinstance(days, bool) else DEFAULT_DAYS["strength"]
     return DayProgression(v["start"], v.get("increase", 1), v.get("every_weeks", 4),
                           v.get("target", goal), v["from"])
