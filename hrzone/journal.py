@@ -63,14 +63,18 @@ def kinds_on_days(db: sqlite3.Connection, first: date, last: date) -> list[DayKi
                 (first.isoformat(), last.isoformat()))]
 
 
+_FEEL = "id, valid_s, high_s, rpe, feel_scale, fatigue_before, fatigue_after, warm, feel_note"
+
+
 def _feel(r: sqlite3.Row) -> Feel:
-    return Feel(rpe=r["rpe"], scale=r["rpe_scale"], fatigue_before=r["fatigue_before"],
-                fatigue_after=r["fatigue_after"], warm=bool(r["warm"]), text=r["note"] or "")
+    return Feel(rpe=r["rpe"], scale=r["feel_scale"], fatigue_before=r["fatigue_before"],
+                fatigue_after=r["fatigue_after"], warm=bool(r["warm"]), text=r["feel_note"] or "")
 
 
 def get_feel(db: sqlite3.Connection, sid: int) -> Feel | None:
     """The note of session `sid`, if it has one."""
-    r = db.execute("SELECT * FROM feel WHERE session_id = ?", (sid,)).fetchone()
+    r = db.execute(f"SELECT {_FEEL} FROM sessions WHERE id = ? AND feel_scale IS NOT NULL",
+                   (sid,)).fetchone()
     return None if r is None else _feel(r)
 
 
@@ -79,28 +83,27 @@ def feels(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Feel]:
     ids = list(ids)
     if not ids:
         return {}
-    q = f"SELECT * FROM feel WHERE session_id IN ({','.join('?' * len(ids))})"
-    return {int(r["session_id"]): _feel(r) for r in db.execute(q, ids)}
+    q = (f"SELECT {_FEEL} FROM sessions WHERE feel_scale IS NOT NULL "
+         f"AND id IN ({','.join('?' * len(ids))})")
+    return {int(r["id"]): _feel(r) for r in db.execute(q, ids)}
 
 
 def set_feel(db: sqlite3.Connection, sid: int, feel: Feel) -> None:
     """Store (replace) the note of session `sid`; StoreError if there is no such session."""
     store.get_session(db, sid)
     with store.transaction(db):
-        db.execute(
-            "INSERT OR REPLACE INTO feel (session_id, rpe, rpe_scale, fatigue_before, "
-            "fatigue_after, warm, note, updated) VALUES (?,?,?,?,?,?,?,?)",
-            (sid, feel.rpe, feel.scale, feel.fatigue_before, feel.fatigue_after,
-             int(feel.warm), feel.text, datetime.now().astimezone().isoformat(timespec="seconds")))
+        db.execute("UPDATE sessions SET rpe = ?, feel_scale = ?, fatigue_before = ?, "
+                   "fatigue_after = ?, warm = ?, feel_note = ? WHERE id = ?",
+                   (feel.rpe, feel.scale, feel.fatigue_before, feel.fatigue_after,
+                    int(feel.warm), feel.text, sid))
 
 
 def rated_sessions(db: sqlite3.Connection) -> list[Rated]:
     """Primary heart-rate sessions with an RPE, oldest first, for feel.blunted_check."""
     return [Rated(int(r["id"]), _feel(r), float(r["valid_s"]), float(r["high_s"]))
             for r in db.execute(
-                "SELECT s.id, s.valid_s, s.high_s, f.* FROM feel f JOIN sessions s "
-                "ON s.id = f.session_id WHERE s.duplicate_of IS NULL AND f.rpe IS NOT NULL "
-                "AND s.valid_s > 0 ORDER BY s.start_epoch, s.id")]
+                f"SELECT {_FEEL} FROM sessions WHERE duplicate_of IS NULL AND rpe IS NOT NULL "
+                "AND valid_s > 0 ORDER BY start_epoch, id")]
 
 
 def hint_said(db: sqlite3.Connection, key: str) -> bool:

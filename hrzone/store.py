@@ -116,24 +116,17 @@ def m003_kind(db: sqlite3.Connection) -> None:
 
 @migration
 def m004_feel(db: sqlite3.Connection) -> None:
-    # How a session felt (hrzone.feel.Feel), one row per session (hrzone.journal).
-    db.execute("""
-        CREATE TABLE feel (
-            session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
-            rpe REAL,
-            rpe_scale TEXT NOT NULL,
-            fatigue_before INTEGER,
-            fatigue_after INTEGER,
-            warm INTEGER NOT NULL DEFAULT 0,
-            note TEXT NOT NULL DEFAULT '',
-            updated TEXT NOT NULL
-        )""")
+    # How a session felt (hrzone.feel.Feel, via hrzone.journal), stored with the session;
+    # feel_scale is NULL until a note is made.
+    for col in ("rpe REAL", "feel_scale TEXT", "fatigue_before INTEGER", "fatigue_after INTEGER",
+                "warm INTEGER NOT NULL DEFAULT 0", "feel_note TEXT NOT NULL DEFAULT ''"):
+        db.execute(f"ALTER TABLE sessions ADD COLUMN {col}")
 
 
 @migration
 def m005_hints(db: sqlite3.Connection) -> None:
     # Hints said once (the blunted-response hint): their key and when they were said.
-    db.execute("CREATE TABLE hints (key TEXT PRIMARY KEY, said TEXT NOT NULL)")
+    db.execute("CREATE TABLE hints (key TEXT PRIMARY KEY, said TEXT NOT NULL) WITHOUT ROWID")
 
 
 def _apply_migrations(db: sqlite3.Connection) -> None:
