@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from hrzone import credit
+from hrzone import credit, heat
 from hrzone.errors import ProfileError
 from hrzone.phrases import DEFAULT_LANGUAGE, check_language, minutes, phrase
 from hrzone.zones import HIGH, LOW, MODERATE, ZONE_NAMES, CueEvent
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 # Priorities: higher is more urgent. SAFETY cues bypass the minimum gap; a STATUS cue (start,
 # milestone, goal, end) never holds back a more urgent one.
 STATUS, INFO, ALERT, SAFETY = 0, 1, 2, 3
-KINDS = ("start", "zone", "ceiling", "signal", "battery", "milestone", "goal", "end")
+KINDS = ("start", "zone", "ceiling", "signal", "battery", "milestone", "goal", "end", "heat")
 SOUNDS = ("up", "down", "ceiling", "alert", "info")
 _ZONE_LEVEL = {f"zone:{ZONE_NAMES[z]}": z for z in (LOW, MODERATE, HIGH)}
 TARGETS = ("low", "moderate", "high")
@@ -81,6 +81,9 @@ class CuePrefs:
     battery_low_pct: battery level (%) below which 'battery low' is said once;
     milestone_every_min: credited minutes between milestone cues; weekly_goal_min: weekly goal
     in credited minutes (0: no goal).
+    heat: say once, calmly, to cool down and drink when the heart rate drifts up by
+    heat_drift_bpm over heat_window_min at an unchanged zone, at most every heat_every_min
+    (hrzone.heat; docs/cues.md).
     """
 
     language: str = DEFAULT_LANGUAGE
@@ -103,6 +106,10 @@ class CuePrefs:
     battery_low_pct: int = 15
     milestone_every_min: int = 10
     weekly_goal_min: int = 150
+    heat: bool = True
+    heat_drift_bpm: float = 10.0
+    heat_window_min: float = 20.0
+    heat_every_min: float = 10.0
 
     def __post_init__(self) -> None:
         check_language(self.language)
@@ -113,6 +120,11 @@ class CuePrefs:
                              ("quiet_return_s", 0, 3600),
                              ("ceiling_repeat_s", 10, 3600), ("battery_low_pct", 0, 100),
                              ("milestone_every_min", 1, 600), ("weekly_goal_min", 0, 10080)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                raise ProfileError(f"cue setting {name} = {v!r} is out of range ({lo}-{hi})")
+        for name, lo, hi in (("heat_drift_bpm", 3, 60), ("heat_window_min", 10, 120),
+                             ("heat_every_min", 10, 600)):  # never more often than 10 min
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
                 raise ProfileError(f"cue setting {name} = {v!r} is out of range ({lo}-{hi})")
@@ -214,7 +226,7 @@ class CueEngine:
     def expected_texts(self, state: EngineState, max_minutes: int = 240) -> list[str]:
         """Every text this session may speak except the end summary (for pre-rendering)."""
         ids = ["start", "ceiling.above", "ceiling.below", "signal.lost", "signal.back",
-               "battery.low", "goal"]
+               "battery.low", "goal", "heat"]
         out = [self.text(i) for i in ids]
         if not self.prefs.say_hr:  # with the heart rate in it a zone cue is rendered when said
             out += [self._zone_text(z, back) for z in (LOW, MODERATE, HIGH) for back in (0, 1)]
@@ -328,6 +340,10 @@ class CueEngine:
             s = replace(s, above=False)  # reassurance, promptly: ALERT outranks zone news
             return self._offer(Cue(t, "ceiling", ALERT, self.text("ceiling.below"), "ceiling:below"),
                                s, pending)
+        if ev.kind == "heat":  # one calm suggestion per drift event (hrzone.heat limits them)
+            n = sum(1 for k in s.spoken if k.startswith("heat:"))
+            return self._offer(Cue(t, "heat", INFO, self.text("heat"), f"heat:{n + 1}"), s,
+                               pending)
         if ev.kind == "signal":
             if ev.value:
                 return self._offer(Cue(t, "signal", ALERT, self.text("signal.back"), "signal:back"),
@@ -425,12 +441,14 @@ def _minutes(language: str, shown: float) -> str:
 @dataclass(frozen=True, slots=True)
 class StageState:
     """Everything the cue stage remembers between chunks: the preferences (fixed for the
-    session), the engine's state and the seconds in the moderate and high zones so far."""
+    session), the engine's state, the seconds in the moderate and high zones so far and the
+    heat-drift detector's state."""
 
     prefs: CuePrefs
     engine: EngineState
     moderate_s: float = 0.0
     high_s: float = 0.0
+    heat: heat.HeatState = heat.HeatState()
 
     @property
     def credited_s(self) -> float:
@@ -456,7 +474,8 @@ def process(out: Output, state: StageState) -> tuple[list[Cue], StageState]:
     es = state.engine
     mod, high = state.moderate_s, state.high_s
     said: list[Cue] = []
-    events = sorted(out.events, key=lambda e: e.t_s)
+    warm, heat_state = heat.detect(out, state.heat, _heat_config(state.prefs))
+    events = sorted([*out.events, *warm], key=lambda e: e.t_s)
     i = 0
     ts, valid = out.t_s.tolist(), out.valid.tolist()
     zone, cred = out.intensity.tolist(), out.credit_s.tolist()
@@ -472,7 +491,12 @@ def process(out: Output, state: StageState) -> tuple[list[Cue], StageState]:
         cues, es = engine.step(CueInput(ts[k], bool(valid[k]), credit.credited_s(mod, high),
                                         tuple(mine)), es)
         said += cues
-    return said, replace(state, engine=es, moderate_s=mod, high_s=high)
+    return said, replace(state, engine=es, moderate_s=mod, high_s=high, heat=heat_state)
+
+
+def _heat_config(prefs: CuePrefs) -> heat.HeatConfig:
+    return heat.HeatConfig(float(prefs.heat_drift_bpm), 60.0 * prefs.heat_window_min,
+                           60.0 * prefs.heat_every_min)
 
 
 def battery(t_s: float, percent: float, state: StageState) -> tuple[list[Cue], StageState]:

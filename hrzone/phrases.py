@@ -38,6 +38,8 @@ PHRASES: Mapping[str, Mapping[str, str]] = {
         "signal.lost": "Signal lost. Check the strap.",
         "signal.back": "Signal back.",
         "battery.low": "Strap battery low.",
+        # Heat drift (hrzone.heat): calm, a suggestion, not an alarm.
+        "heat": "Your pulse is creeping up. Time to cool down and drink.",
         "minutes": "{n} minutes",
         "minutes.one": "1 minute",
         "milestone": "{minutes} credited.",

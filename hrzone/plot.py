@@ -129,14 +129,15 @@ def plot_workout_file(src: str | os.PathLike[str], thresholds: Thresholds,
 
 
 def plot_workout(w: Workout, thresholds: Thresholds, path: str | os.PathLike[str],
-                 size_px: tuple[int, int] = SESSION_SIZE_PX) -> Path:
-    """Run a loaded workout through the signal core and plot it (see plot_session)."""
+                 size_px: tuple[int, int] = SESSION_SIZE_PX, note: str = "") -> Path:
+    """Run a loaded workout through the signal core and plot it (see plot_session); `note`
+    (how it felt) goes under the title."""
     from hrzone.signal import pipeline
 
     check_size(size_px)
     out, _ = pipeline.run(w.series, pipeline.initial(thresholds, w.signal))
     start = w.start + timedelta(seconds=float(out.t_s[0]) if len(out) else 0.0)
-    title = f"{Path(w.path).name} - {start:%Y-%m-%d %H:%M}"
+    title = f"{Path(w.path).name} - {start:%Y-%m-%d %H:%M}" + (f"\nfelt: {note}" if note else "")
     return plot_session(out, thresholds, path, title=title, gap_s=w.signal.gap_s, size_px=size_px)
 
 
@@ -163,7 +164,10 @@ def plot_week(report: dict[str, Any], path: str | os.PathLike[str],
     ax.set_xticks(x, labels)
     ax.set_ylim(0, max(goal, float(cum[-1]) if cum.size else 0.0) * 1.15 + 1)
     ax.set_ylabel("credited minutes")
-    ax.set_title(f"{report['week']}: {report['credited']:g} of {goal:g} credited minutes")
+    kinds = "   ".join(f"{k} {v['done']}/{v['goal']} days"
+                       for k, v in (report.get("kinds") or {}).items())
+    ax.set_title(f"{report['week']}: {report['credited']:g} of {goal:g} credited minutes"
+                 + (f"\n{kinds}" if kinds else ""))
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return _save(fig, path)

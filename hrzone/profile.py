@@ -17,6 +17,17 @@ Example ``profile.toml``::
     target = 150
     from = 2026-11-16
 
+    strength_days = 2         # the week's mix (hrzone.activities): days a week, 0 hides one
+    stretch_days = 7
+    rpe_scale = "borg"        # borg (6-20) | cr10 (0-10), for `log note --rpe`
+
+    [strength_progression]    # 1 strength day a week for four weeks, then 2
+    start = 1
+    increase = 1
+    every_weeks = 4
+    target = 2
+    from = 2026-11-16
+
     [cues]                    # passed through to the cue helper's CuePrefs
     voice = "en"
 
@@ -51,6 +62,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
+from hrzone.activities import DEFAULT_DAYS, KINDS, DayProgression, weeks_since
 from hrzone.errors import HrzoneError, ProfileError, ThresholdError, ThresholdsIncomplete
 from hrzone.paths import profile_path, write_private
 from hrzone.zones import METHODS, Thresholds, resolve_thresholds
@@ -82,6 +94,8 @@ KEYS: dict[str, Key] = {
     "weekly_goal": Key("int", "credited minutes a week, 1-2000", 1, 2000),
     "week_start": Key("choice", "a weekday name (monday ... sunday)", choices=WEEKDAYS),
     "timezone": Key("tz", "an IANA time zone name such as Europe/Berlin"),
+    **{f"{k}_days": Key("int", f"{k} days a week, 0-7 (0 hides it)", 0, 7) for k in KINDS},
+    "rpe_scale": Key("choice", "borg (RPE 6-20) or cr10 (0-10)", choices=("borg", "cr10")),
 }
 PROGRESSION_KEYS: dict[str, Key] = {
     "start": Key("int", "starting goal in credited minutes a week, 1-2000", 1, 2000),
@@ -89,7 +103,15 @@ PROGRESSION_KEYS: dict[str, Key] = {
     "target": Key("int", "final goal in credited minutes a week, 1-2000", 1, 2000),
     "from": Key("date", "the date the progression starts, YYYY-MM-DD"),
 }
-TABLES = ("progression", "cues")
+STRENGTH_PROGRESSION_KEYS: dict[str, Key] = {
+    "start": Key("int", "strength days a week to start with, 0-7", 0, 7),
+    "increase": Key("int", "days added each step, 0-7", 0, 7),
+    "every_weeks": Key("int", "weeks between steps, 1-52", 1, 52),
+    "target": Key("int", "final strength days a week, 0-7", 0, 7),
+    "from": Key("date", "the date the build-up starts, YYYY-MM-DD"),
+}
+TABLES = ("progression", "strength_progression", "cues")
+_TABLE_KEYS = {"progression": PROGRESSION_KEYS, "strength_progression": STRENGTH_PROGRESSION_KEYS}
 THRESHOLD_KEYS = ("age", "rest_hr", "max_hr", "beta_blocker", "method", "moderate_bpm", "high_bpm",
                   "ceiling_bpm")
 # The command-line options the threshold models name in their errors, as profile keys.
@@ -133,6 +155,12 @@ class Profile:
     week_start: str = "monday"
     timezone: str | None = None
     progression: Progression | None = None
+    cardio_days: int = DEFAULT_DAYS["cardio"]
+    strength_days: int = DEFAULT_DAYS["strength"]
+    stretch_days: int = DEFAULT_DAYS["stretch"]
+    balance_days: int = DEFAULT_DAYS["balance"]
+    rpe_scale: str = "borg"
+    strength_progression: DayProgression | None = None
     cues: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
@@ -178,6 +206,37 @@ class Profile:
             return min(p.target, p.start + p.increase * n)
         return max(p.target, p.start - p.increase * n)
 
+    def goal_days(self, kind: str, week_start: date) -> int:
+        """Days of `kind` the week starting on `week_start` asks for (strength: its build-up)."""
+        key = f"{kind}_days"
+        self.require(key, "strength_progression", "week_start")
+        plain = int(getattr(self, key))
+        p = self.strength_progression
+        if kind != "strength" or p is None:
+            return plain
+        return p.goal(weeks_since(p.from_date, week_start, self.week_start_day), plain)
+
+    def build_up(self, week_start: date) -> dict[str, Any]:
+        """Where the week starting on `week_start` is in each build-up ({"aerobic": ...,
+        "strength": ...}, None when there is none or it has not started): its week number
+        (1 = the first week), the goal it gives and the build-up's settings."""
+        self.require("progression", "strength_progression", "week_start")
+        out: dict[str, Any] = {"aerobic": None, "strength": None}
+        p = self.progression
+        if p is not None:
+            n = weeks_since(p.from_date, week_start, self.week_start_day)
+            if n >= 0:
+                out["aerobic"] = {"week": n + 1, "goal": self.goal_for_week(week_start),
+                                  "start": p.start, "increase": p.increase,
+                                  "target": p.target, "from": p.from_date.isoformat()}
+        s = self.strength_progression
+        if s is not None:
+            n = weeks_since(s.from_date, week_start, self.week_start_day)
+            if n >= 0:
+                out["strength"] = {"week": n + 1, "goal": self.goal_days("strength", week_start),
+                                   **s.to_json()}
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """Every key with its effective value (defaults filled in), for `profile show --json`."""
         d: dict[str, Any] = {k: getattr(self, k) for k in KEYS}
@@ -185,6 +244,8 @@ class Profile:
         d["progression"] = None if self.progression is None else {
             "start": self.progression.start, "increase": self.progression.increase,
             "target": self.progression.target, "from": self.progression.from_date.isoformat()}
+        d["strength_progression"] = (None if self.strength_progression is None
+                                     else self.strength_progression.to_json())
         d["cues"] = dict(self.cues)
         d["path"] = None if self.path is None else str(self.path)
         d["problems"] = [{"key": pr.key, "message": pr.message} for pr in self.problems]
@@ -298,6 +359,8 @@ def check(raw: Mapping[str, Any], where: str = "profile") -> Profile:
                 values["cues"] = _check_cues(where, value)
             elif key == "progression":
                 values["progression"] = _check_progression(where, value, raw.get("weekly_goal"))
+            elif key == "strength_progression":
+                values[key] = _check_day_progression(where, value, raw.get("strength_days"))
             else:
                 raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
                                    f"{', '.join([*KEYS, *TABLES])})")
@@ -350,21 +413,34 @@ def _cue_prefs(cues: Mapping[str, Any], where: str) -> Any:
     return CuePrefs.from_json(cues, where=f"{where}: cues")
 
 
-def _check_progression(where: str, value: Any, weekly_goal: Any) -> Progression:
+def _check_table(where: str, name: str, value: Any) -> dict[str, Any]:
+    """The typed values of a build-up table (`progression`, `strength_progression`), each key
+    checked, `start` and `from` required."""
+    keys = _TABLE_KEYS[name]
     if not isinstance(value, dict):
-        raise ProfileError(f"{where}: progression must be a table ([progression])")
+        raise ProfileError(f"{where}: {name} must be a table ([{name}])")
     for k in value:
-        if k not in PROGRESSION_KEYS:
-            raise ProfileError(f"{where}: unknown key 'progression.{k}' (allowed: "
-                               f"{', '.join('progression.' + p for p in PROGRESSION_KEYS)})")
-    v = {k: _check(where, f"progression.{k}", PROGRESSION_KEYS[k], x) for k, x in value.items()}
-    if "start" not in v:
-        raise ProfileError(f"{where}: progression.start is missing "
-                           f"(use {PROGRESSION_KEYS['start'].allowed})")
-    if "from" not in v:
-        raise ProfileError(f"{where}: progression.from is missing (use {PROGRESSION_KEYS['from'].allowed})")
+        if k not in keys:
+            raise ProfileError(f"{where}: unknown key '{name}.{k}' (allowed: "
+                               f"{', '.join(f'{name}.{p}' for p in keys)})")
+    v = {k: _check(where, f"{name}.{k}", keys[k], x) for k, x in value.items()}
+    for k in ("start", "from"):
+        if k not in v:
+            raise ProfileError(f"{where}: {name}.{k} is missing (use {keys[k].allowed})")
+    return v
+
+
+def _check_progression(where: str, value: Any, weekly_goal: Any) -> Progression:
+    v = _check_table(where, "progression", value)
     goal = weekly_goal if isinstance(weekly_goal, int) else DEFAULT_GOAL_MIN
     return Progression(v["start"], v.get("increase", 10), v.get("target", goal), v["from"])
+
+
+def _check_day_progression(where: str, value: Any, days: Any) -> DayProgression:
+    v = _check_table(where, "strength_progression", value)
+    goal = days if isinstance(days, int) and not isinstance(days, bool) else DEFAULT_DAYS["strength"]
+    return DayProgression(v["start"], v.get("increase", 1), v.get("every_weeks", 4),
+                          v.get("target", goal), v["from"])
 
 
 def read_profile(path: Path | None = None) -> Profile:
@@ -458,20 +534,21 @@ def _apply(raw: dict[str, Any], key: str, text: str, where: str,
     elif head in TABLES and not isinstance(raw.get(head, {}), dict):
         raise ProfileError(f"{where}: {head} is not a table in the file; "
                            f"remove it first (hrzone profile set {head} none)")
-    elif head == "progression":
-        table = dict(raw.get("progression") or {})
+    elif head in _TABLE_KEYS:
+        keys = _TABLE_KEYS[head]
+        table = dict(raw.get(head) or {})
         if remove:
             table.pop(sub, None)
-        elif sub not in PROGRESSION_KEYS:
+        elif sub not in keys:
             raise ProfileError(f"{where}: unknown key {key!r} (allowed: "
-                               f"{', '.join('progression.' + k for k in PROGRESSION_KEYS)})")
+                               f"{', '.join(f'{head}.{k}' for k in keys)})")
         else:
-            table[sub] = _parse_text(where, key, PROGRESSION_KEYS[sub], text)
+            table[sub] = _parse_text(where, key, keys[sub], text)
             table.setdefault("from", today())
         if table and set(table) != {"from"}:
-            raw["progression"] = table
+            raw[head] = table
         else:
-            raw.pop("progression", None)
+            raw.pop(head, None)
     elif head == "cues":
         table = dict(raw.get("cues") or {})
         if remove:

@@ -107,6 +107,28 @@ def m002_origin(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN origin TEXT NOT NULL DEFAULT 'device'")
 
 
+@migration
+def m003_kind(db: sqlite3.Connection) -> None:
+    # What a session was (hrzone.activities.KINDS): heart-rate sessions are cardio unless their
+    # file says strength; `log strength|stretch|balance` adds sessions without heart rate.
+    db.execute("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'cardio'")
+
+
+@migration
+def m004_feel(db: sqlite3.Connection) -> None:
+    # How a session felt (hrzone.feel.Feel, via hrzone.journal), stored with the session;
+    # feel_scale is NULL until a note is made.
+    for col in ("rpe REAL", "feel_scale TEXT", "fatigue_before INTEGER", "fatigue_after INTEGER",
+                "warm INTEGER NOT NULL DEFAULT 0", "feel_note TEXT NOT NULL DEFAULT ''"):
+        db.execute(f"ALTER TABLE sessions ADD COLUMN {col}")
+
+
+@migration
+def m005_hints(db: sqlite3.Connection) -> None:
+    # Hints said once (the blunted-response hint): their key and when they were said.
+    db.execute("CREATE TABLE hints (key TEXT PRIMARY KEY, said TEXT NOT NULL) WITHOUT ROWID")
+
+
 def _apply_migrations(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
     done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
@@ -460,6 +482,7 @@ class SessionRow:
     content_hash: str
     thresholds: dict[str, Any]
     origin: str = "device"
+    kind: str = "cardio"
 
     @property
     def credited_min(self) -> float:
@@ -471,6 +494,7 @@ class SessionRow:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "format": self.fmt, "origin": self.origin,
+                "kind": self.kind,
                 "start": self.start.isoformat(), "duration_s": round(self.duration_s, 1),
                 "valid_s": round(self.valid_s, 1),
                 "zones": {"low_s": round(self.low_s, 1), "moderate_s": round(self.moderate_s, 1),
@@ -483,14 +507,14 @@ class SessionRow:
 
 
 _ROW_COLS = ("id, path, fmt, start, duration_s, valid_s, low_s, moderate_s, high_s, has_rr, "
-             "duplicate_of, content_hash, thresholds, origin")
+             "duplicate_of, content_hash, thresholds, origin, kind")
 
 
 def _session(r: sqlite3.Row) -> SessionRow:
     return SessionRow(r["id"], r["path"], r["fmt"], datetime.fromisoformat(r["start"]),
                       r["duration_s"], r["valid_s"], float(r["low_s"]), float(r["moderate_s"]),
                       float(r["high_s"]), bool(r["has_rr"]), r["duplicate_of"],
-                      r["content_hash"], json.loads(r["thresholds"]), r["origin"])
+                      r["content_hash"], json.loads(r["thresholds"]), r["origin"], r["kind"])
 
 
 def list_sessions(db: sqlite3.Connection, since: datetime | None = None,
@@ -613,7 +637,7 @@ def week_view(db: sqlite3.Connection, profile: Profile, start: date,
     rep = week_report(start, all_days, [s.to_json() for s in rows], profile.goal_for_week(start),
                       n, _tz_name(tz))
     rep["other_thresholds"] = 0 if thresholds is None else sum(
-        1 for s in rows if s.thresholds != thresholds.to_json())
+        1 for s in rows if s.thresholds != thresholds.to_json() and s.valid_s > 0)
     return rep
 
 

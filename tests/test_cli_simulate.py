@@ -95,7 +95,7 @@ def test_list_plans() -> None:
     res = run("simulate", "--list", "--json")
     assert res.exit_code == 0
     assert [r["name"] for r in json.loads(res.output)] == ["walk30", "intervals", "gentle", "noisy",
-                                                           "ride2h"]
+                                                           "ride2h", "hot45"]
     assert "ride2h" in run("simulate", "--list").output
 
 

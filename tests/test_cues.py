@@ -307,6 +307,7 @@ def test_finish_is_final_and_without_goal_is_short() -> None:
 def everything() -> tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]:
     """A session that triggers every cue kind with default settings."""
     hr = steps((60, 90), (700, 125), (200, 150), (150, 170), (300, 125), (100, 95), (300, 125))
+    hr = np.concatenate([hr, np.linspace(115, 133, 1500)])   # a heat drift within moderate
     valid = np.ones(hr.size, bool)
     valid[1700:1740] = False
     return hr, valid, [(100.0, 80.0), (1000.0, 12.0)]
@@ -316,7 +317,7 @@ def test_scenario_has_every_kind() -> None:
     hr, valid, battery = everything()
     cues, _ = run_hr(hr, valid=valid, battery=battery, weekly_before=130)
     assert {c.kind for c in cues} == {"start", "zone", "ceiling", "signal", "battery",
-                                      "milestone", "goal", "end"}
+                                      "milestone", "goal", "end", "heat"}
     assert {c.key for c in of(cues, "zone")} == {"zone:low", "zone:moderate", "zone:high"}
 
 

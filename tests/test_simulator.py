@@ -63,7 +63,7 @@ def decoded(result):
 
 
 def test_builtin_plans_round_trip_through_the_file_format() -> None:
-    assert set(BUILTIN_PLANS) == {"walk30", "intervals", "gentle", "noisy", "ride2h"}
+    assert set(BUILTIN_PLANS) == {"walk30", "intervals", "gentle", "noisy", "ride2h", "hot45"}
     for name, plan in BUILTIN_PLANS.items():
         assert parse_plan(json.loads(json.dumps(plan.to_json())), "x") == plan
         assert load_plan(name) is plan

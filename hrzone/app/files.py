@@ -87,7 +87,24 @@ def plot_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
 
     check_size(size_px)
     w = load(path, fmt)
-    return plot_workout(w, thresholds_for(opts, w.header, str(w.path)), output, size_px=size_px)
+    return plot_workout(w, thresholds_for(opts, w.header, str(w.path)), output, size_px=size_px,
+                        note=_felt(path))
+
+
+def _felt(path: str | os.PathLike[str]) -> str:
+    """How the history's session of this file felt ('' when it has no note or is not stored)."""
+    from hrzone import journal, store
+    from hrzone.paths import history_path
+
+    if not history_path().exists():
+        return ""
+    db = store.open_db()
+    try:
+        known = store.find_hash(db, store.file_hash(path))
+        feel = None if known is None else journal.get_feel(db, known.id)
+    finally:
+        db.close()
+    return "" if feel is None else feel.line()
 
 
 def export_session(ref: str, opts: Mapping[str, Any] | None = None, fmt: str | None = None, *,

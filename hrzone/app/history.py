@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hrzone import store
+from hrzone import journal, store
+from hrzone.activities import kind_of
 from hrzone.app.files import load, origin_of, recording_header, start_trusted, with_start
 from hrzone.app.thresholds import thresholds_for
 from hrzone.credit import credited_min, shown_min
@@ -40,11 +41,12 @@ class AddOutcome:
     warnings: tuple[str, ...] = ()
     credited_min: float | None = None
     origin: str = "device"
+    kind: str = "cardio"
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "id": self.id,
                 "duplicate_of": self.duplicate_of, "reason": self.reason or None,
-                "warnings": list(self.warnings), "origin": self.origin,
+                "warnings": list(self.warnings), "origin": self.origin, "kind": self.kind,
                 "credited": None if self.credited_min is None else shown_min(self.credited_min)}
 
 
@@ -117,9 +119,12 @@ def _add_one(db: Any, path: Path, opts: Mapping[str, Any] | None, fmt: str | Non
     if why:
         return AddOutcome(str(path), "refused", reason=why, warnings=warnings, origin=origin)
     r = store.add_summary(db, s, path, h, tz, origin)
+    kind = kind_of(w.meta)  # a strength FIT file: a strength session, its minutes still credited
+    if r.created and kind != "cardio":
+        journal.set_kind(db, r.id, kind)
     status = "linked" if r.duplicate_of is not None else ("added" if r.created else "already")
     return AddOutcome(str(path), status, r.id, r.duplicate_of, warnings=warnings,
-                      credited_min=s.credited_min, origin=origin)
+                      credited_min=s.credited_min, origin=origin, kind=kind)
 
 
 def refusal(summary: Summary, trusted: bool) -> str:
@@ -152,10 +157,13 @@ def list_sessions() -> list[store.SessionRow]:
 
 
 def session_detail(sid: int) -> dict[str, Any]:
-    """Everything `log show` prints (the `log show --json` shape)."""
+    """Everything `log show` prints (the `log show --json` shape), how it felt included."""
     db = store.open_db()
     try:
-        return store.session_detail(db, sid)
+        d = store.session_detail(db, sid)
+        feel = journal.get_feel(db, sid)
+        d["feel"] = None if feel is None else feel.to_json()
+        return d
     finally:
         db.close()
 

@@ -1,14 +1,18 @@
 """The week and weeks views: credited minutes against the weekly goal (the `week --json` and
-`weeks --json` shapes), each day and week summed from unrounded seconds and rounded once."""
+`weeks --json` shapes), each day and week summed from unrounded seconds and rounded once, with
+the week's mix of strength, cardio, stretching and balance days (hrzone.app.activities) and how
+its sessions felt (hrzone.app.feel)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hrzone import store
+from hrzone.app.activities import week_mix, weeks_mix
+from hrzone.app.feel import week_feel
 from hrzone.errors import HrzoneError, ProfileError
-from hrzone.week import parse_week, week_start_of
+from hrzone.week import parse_week, week_credited_min, week_start_of
 
 
 def parse_date(text: str, what: str = "--date") -> date:
@@ -40,7 +44,11 @@ def week_view(week: str | None = None, on: date | None = None,
         current = None  # a broken profile must not hide the week
     db = store.open_db()
     try:
-        return store.week_view(db, prof, start, today, current)
+        rep = store.week_view(db, prof, start, today, current)
+        credited = week_credited_min(store.day_totals(db, start, start + timedelta(days=6)), start)
+        rep.update(week_mix(db, prof, start, today, credited, int(rep["goal"])))
+        rep.update(week_feel(db, rep["sessions"]))
+        return rep
     finally:
         db.close()
 
@@ -52,6 +60,11 @@ def weeks_view(last: int = 12, until: date | None = None) -> list[dict[str, Any]
     prof = load_profile()
     db = store.open_db()
     try:
-        return store.weeks_view(db, prof, last, until)
+        rows = store.weeks_view(db, prof, last, until)
+        starts = [date.fromisoformat(r["start"]) for r in rows]
+        for r, kinds, s in zip(rows, weeks_mix(db, prof, starts), starts, strict=True):
+            r["kinds"] = kinds
+            r["build_up"] = prof.build_up(s)
+        return rows
     finally:
         db.close()

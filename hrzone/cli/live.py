@@ -105,10 +105,13 @@ def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool)
               help="Add the finished session to your history (hrzone week). Default: yes for "
                    "a real strap, no with --virtual (a virtual session saved with --save is "
                    "marked virtual).")
+@click.option("--ask/--no-ask", default=None,
+              help="After a saved session, ask how it felt (RPE, fatigue, too warm, a note). "
+                   "Default: yes on a terminal.")
 @json_option
 def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual: str | None,
              speed: float, as_json: bool, audio: str, cue_log: Path | None,
-             audio_out: Path | None, save: bool | None, **opts: Any) -> None:
+             audio_out: Path | None, save: bool | None, ask: bool | None, **opts: Any) -> None:
     """Show intensity live from a strap until Ctrl-C; record everything; print the summary.
 
     Spoken cues (--audio) tell you when you reach or leave a zone; the session is added to your
@@ -142,6 +145,9 @@ def live_cmd(device: str | None, strap: str | None, record: Path | None, virtual
                    + (f" ({res.origin})" if res.origin != "device" else "")
                    + (f" (same workout as session {res.saved.duplicate_of})"
                       if res.saved.duplicate_of else ""))
+        if ask or (ask is None and _is_tty(sys.stdin)):
+            from hrzone.cli.activity import ask_feel
+            ask_feel(res.saved.id)
     elif not res.save_requested and virtual is not None:
         click.echo("Not saved to your history (a virtual session; add --save to keep it).")
     _raise_save_error(res.save_error)

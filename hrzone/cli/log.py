@@ -1,4 +1,5 @@
-"""`hrzone log add|list|show|rm|recompute`: the session history (hrzone.app.history)."""
+"""`hrzone log add|list|show|rm|recompute`: the session history (hrzone.app.history);
+`log strength|stretch|balance|note` live in hrzone/cli/activity.py."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def _mins(s: SessionRow) -> str:
             f"{shown_min(s.credited_min):6.1f} credited")
 
 
-def _origin(origin: str) -> str:
-    return "" if origin == "device" else f"  [{origin}]"
+def _origin(origin: str, kind: str = "cardio") -> str:
+    return ("" if origin == "device" else f"  [{origin}]") + ("" if kind == "cardio" else
+                                                             f"  [{kind}]")
 
 
 def _start(text: str | None) -> datetime | None:
@@ -38,7 +40,8 @@ def _start(text: str | None) -> datetime | None:
 
 @cli.group("log")
 def log() -> None:
-    """Your session history: add workout files, list, show, remove, re-credit."""
+    """Your session history: add workout files, log strength, stretching and balance, note how a
+    session felt, list, show, remove, re-credit."""
 
 
 def _say(o: AddOutcome) -> None:
@@ -53,7 +56,7 @@ def _say(o: AddOutcome) -> None:
     else:
         link = (f", same workout as session {o.duplicate_of} (linked, not credited twice)"
                 if o.status == "linked" else "")
-        click.echo(f"{o.file}: session {o.id} added{_origin(o.origin)}{link}")
+        click.echo(f"{o.file}: session {o.id} added{_origin(o.origin, o.kind)}{link}")
 
 
 @log.command("add")
@@ -104,21 +107,28 @@ def list_(as_json: bool) -> None:
     for r in rows:
         dup = f"  (same workout as {r.duplicate_of})" if r.duplicate_of else ""
         click.echo(f"{r.id:5d}  {r.start:%Y-%m-%d %H:%M}  {r.duration_s / 60:6.1f} min  "
-                   f"{_mins(r)}  {r.fmt:9s} {Path(r.path).name}{dup}{_origin(r.origin)}")
+                   f"{_mins(r)}  {r.fmt:9s} {Path(r.path).name}{dup}{_origin(r.origin, r.kind)}")
 
 
 @log.command("show")
 @click.argument("session_id", type=int)
 @json_option
 def show(session_id: int, as_json: bool) -> None:
-    """Show one session: minutes, days credited, thresholds, linked duplicates."""
+    """Show one session: kind, minutes, days credited, thresholds, linked duplicates, and how
+    it felt."""
     d = history.session_detail(session_id)
     if as_json:
         echo_json(d)
         return
     m = d["minutes"]
     click.echo(f"session {d['id']}: {d['path']} ({d['format']}{', RR' if d['has_rr'] else ''})"
-               + ("" if d["origin"] == "device" else f", {d['origin']} session"))
+               + ("" if d["origin"] == "device" else f", {d['origin']} session")
+               + f", {d['kind']}")
+    if d["feel"] is not None:
+        click.echo(f"felt: {d['feel']['line']}")
+    if d["valid_s"] <= 0:  # a logged session without heart rate
+        click.echo(f"start {d['start']}, {d['duration_s'] / 60:.0f} min, no heart rate")
+        return
     click.echo(f"start {d['start']}, {d['duration_s'] / 60:.1f} min, valid {d['valid_s'] / 60:.1f} min")
     click.echo(f"moderate {m['moderate']:.1f} min, vigorous {m['vigorous']:.1f} min, "
                f"credited {m['credited']:.1f} min")
@@ -163,3 +173,6 @@ def recompute(as_json: bool, **opts: Any) -> None:
     if r.approximate:
         click.echo(f"  {r.approximate} session(s) re-credited from the stored per-second heart "
                    "rate (their file is gone or changed)")
+
+
+from hrzone.cli import activity  # noqa: E402,F401  (registers log strength|stretch|balance|note)

@@ -13,6 +13,7 @@ from hrzone.paths import profile_path
 from hrzone.profile import (
     KEYS,
     PROGRESSION_KEYS,
+    STRENGTH_PROGRESSION_KEYS,
     Profile,
     profile_thresholds,
     read_profile,
@@ -29,7 +30,8 @@ def _cue_names() -> str:
 
 
 _KEY_HELP = "\n".join(f"  {k}: {v.allowed}" for k, v in KEYS.items()) + "\n" + "\n".join(
-    f"  progression.{k}: {v.allowed}" for k, v in PROGRESSION_KEYS.items()) + (
+    f"  progression.{k}: {v.allowed}" for k, v in PROGRESSION_KEYS.items()) + "\n" + "\n".join(
+    f"  strength_progression.{k}: {v.allowed}" for k, v in STRENGTH_PROGRESSION_KEYS.items()) + (
     f"\n  cues.<name>: a cue setting ({_cue_names()}; see docs/cues.md)")
 
 
@@ -75,6 +77,10 @@ def show(as_json: bool) -> None:
         p = prof.progression
         click.echo(f"progression = {p.start} min from {p.from_date}, +{p.increase} a week, "
                    f"up to {p.target}")
+    if prof.strength_progression:
+        sp = prof.strength_progression
+        click.echo(f"strength_progression = {sp.start} days from {sp.from_date}, "
+                   f"+{sp.increase} every {sp.every_weeks} weeks, up to {sp.target}")
     for k, v in prof.cues.items():
         click.echo(f"cues.{k} = {show_value(v)}")
     if thr is not None:

@@ -78,7 +78,16 @@ _PLANS: dict[str, dict[str, Any]] = {
     },
 }
 
+_PLANS["hot45"] = {
+    "description": ("45-minute steady walk on a hot day: the same pace throughout while the "
+                    "heart rate drifts up 30 bpm an hour (heat strain; hrzone's heat cue)."),
+    "person": {"rest_bpm": 66, "age": 50, "method": "bpm", "moderate_bpm": 100,
+               "high_bpm": 150},
+    "physiology": {"heat_bpm_per_h": 30},
+    "segments": [_seg(5, 0.30, "warm-up"), _seg(40, 0.38, "steady walk")],
+}
+
 BUILTIN_PLANS: dict[str, Plan] = {
     name: parse_plan({"name": name, **obj}, f"built-in plan {name}") for name, obj in _PLANS.items()
 }
-"""Named plans: walk30, intervals, gentle, noisy, ride2h."""
+"""Named plans: walk30, intervals, gentle, noisy, ride2h, hot45."""

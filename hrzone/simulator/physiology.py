@@ -3,7 +3,8 @@
 1. Workload per second from the plan's segments (repeated to the session length).
 2. Heart rate on a 1 s grid: first-order kinetics towards rest + w * (max - rest) with time
    constant tau_on_s while rising and tau_off_s while falling (exact exponential step per second),
-   plus cardiac drift D' = drift_rate * w - D / drift_recovery_s.
+   plus cardiac drift D' = drift_rate * w - D / drift_recovery_s, plus heat strain H' =
+   heat_rate while exercising (w > 0), H' = -H / drift_recovery_s at rest.
 3. RR(t) = 60/HR(t) * (1 + RSA + 1/f noise): respiratory sinus arrhythmia at a breathing rate that
    rises with workload, and 1/f ("pink") noise; both shrink as HR approaches its maximum.
 4. Beats by integral pulse frequency modulation: phase(t) = integral of 1/RR(t) dt on a 20 Hz
@@ -65,8 +66,9 @@ def kinetic_hr(plan: Plan, workload: np.ndarray) -> np.ndarray:
     k_on, k_off = np.exp(-1.0 / ph.tau_on_s), np.exp(-1.0 / ph.tau_off_s)
     drift_rate = ph.drift_bpm_per_h / 3600.0
     k_drift = np.exp(-1.0 / ph.drift_recovery_s)
+    heat_rate = ph.heat_bpm_per_h / 3600.0
     out = np.empty(len(w) + 1)
-    h, d = float(rest), 0.0
+    h, d, q = float(rest), 0.0, 0.0
     out[0] = h
     reserve = hmax - rest
     for i, wi in enumerate(w):
@@ -75,7 +77,8 @@ def kinetic_hr(plan: Plan, workload: np.ndarray) -> np.ndarray:
         # drift relaxes towards drift_rate * w * recovery with the recovery time constant
         d_eq = drift_rate * wi * ph.drift_recovery_s
         d = d_eq + (d - d_eq) * k_drift
-        out[i + 1] = h + d
+        q = q + heat_rate if wi > 0 else q * k_drift
+        out[i + 1] = h + d + q
     return np.clip(out, 30.0, hmax)
 
 

@@ -73,13 +73,16 @@ class Segment:
 class Physiology:
     """Heart-rate response: first-order kinetics with time constants tau_on_s (HR rising) and
     tau_off_s (HR falling); cardiac drift of drift_bpm_per_h per hour at workload 1 that recovers
-    with time constant drift_recovery_s; hrv scales heart-rate variability (0 = none)."""
+    with time constant drift_recovery_s; hrv scales heart-rate variability (0 = none);
+    heat_bpm_per_h: an extra rise of heart rate per hour of exercise at any workload (heat
+    strain, hrzone.heat), recovering at rest with drift_recovery_s (0 = none)."""
 
     tau_on_s: float = 30.0
     tau_off_s: float = 50.0
     drift_bpm_per_h: float = 20.0
     drift_recovery_s: float = 3600.0
     hrv: float = 1.0
+    heat_bpm_per_h: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +194,11 @@ class Plan:
         for k in ("contact_loss", "dropout", "stale"):
             e: Episodes = getattr(a, k)
             art[k] = {"count": e.count, "min_s": e.min_s, "max_s": e.max_s}
+        physiology = _fields(self.physiology)
+        if not physiology["heat_bpm_per_h"]:
+            del physiology["heat_bpm_per_h"]  # optional: plans without heat read as before
         out: dict[str, Any] = {"name": self.name, "description": self.description,
-                               "person": person, "physiology": _fields(self.physiology),
+                               "person": person, "physiology": physiology,
                                "artifacts": art, "device": _fields(self.device), "segments": segs}
         if self.repeat_to_s is not None:
             out["repeat_to_s"] = self.repeat_to_s
@@ -351,7 +357,7 @@ def parse_plan(obj: Any, where: str) -> Plan:
         tau_on_s=ph.flt("tau_on_s", 30.0, 1, 600), tau_off_s=ph.flt("tau_off_s", 50.0, 1, 600),
         drift_bpm_per_h=ph.flt("drift_bpm_per_h", 20.0, 0, 60),
         drift_recovery_s=ph.flt("drift_recovery_s", 3600.0, 60, 86400),
-        hrv=ph.flt("hrv", 1.0, 0, 3))
+        hrv=ph.flt("hrv", 1.0, 0, 3), heat_bpm_per_h=ph.flt("heat_bpm_per_h", 0.0, 0, 60))
     ph.done()
 
     ar = top.table("artifacts")
