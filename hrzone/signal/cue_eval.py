@@ -8,8 +8,9 @@ The measure (used by bench/cue_quality.py and its tests):
   in the window and never across a gap > 10 s (`truth_zones`). Runs of one zone shorter than
   60 s are ignored; a true change is the start of a >= 60 s run in a zone different from the
   previous >= 60 s run (`true_changes`). The first sustained run of the session, and the first
-  after a gap > 60 s, is "free": it may be named by the first announcement without counting as
-  spurious, and is not missed if unnamed.
+  after a gap > 60 s (one stretch of empty seconds), is "free": it may be named by the first
+  announcement of the session (after that gap) without counting as spurious, and is not missed
+  if unnamed.
 - An announcement matches a true change when it names the new zone within +-90 s of it (one
   announcement per change, the closest); every other announcement is spurious (`score`).
 """
@@ -118,6 +119,17 @@ def _segments(valid: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
+def _longest_gap(x: np.ndarray) -> int:
+    """Length (s) of the longest stretch of empty seconds in x."""
+    segs = _segments(~np.isfinite(x))
+    return max((b - a for a, b in segs), default=0)
+
+
+def _gap_ends(g: Grid, min_s: int) -> np.ndarray:
+    """Session times at which a stretch of more than min_s empty seconds ends."""
+    return np.array([g.t0 + b for a, b in _segments(~np.isfinite(g.hr)) if b - a > min_s], float)
+
+
 def truth_median(g: Grid) -> np.ndarray:
     """Centred 61 s median of each second within its segment (NaN with < 31 valid seconds)."""
     med = np.full(g.hr.size, np.nan)
@@ -153,8 +165,7 @@ def true_changes(g: Grid, th: Thresholds) -> list[Change]:
             j += 1
         z = int(zone[i])
         if z >= 0 and j - i >= SUSTAINED_S:
-            empty = 0 if last_end is None else int(np.sum(~np.isfinite(g.hr[last_end:i])))
-            if last_end is None or empty > FREE_GAP_S:
+            if last_end is None or _longest_gap(g.hr[last_end:i]) > FREE_GAP_S:
                 out.append(Change(g.t0 + i, z, -1))
             elif z != prev:
                 lo, hi = min(prev, z), max(prev, z)
@@ -187,14 +198,18 @@ def score(g: Grid, th: Thresholds, announcements: Sequence[tuple[float, int]],
         else:
             used[best] = True
             res.delays.append(ann[best][0] - c.t_s)
-    # A free run may be named by the first announcement after it begins (within its zone's time).
+    # A free run may be named by the first announcement of the session, or the first after the
+    # gap that freed it, if that comes before the next change.
+    gap_ends = _gap_ends(g, FREE_GAP_S)
     for k_c, c in enumerate(changes):
         if not c.free:
             continue
         nxt = next((d.t_s for d in changes[k_c + 1:]), float("inf"))
-        first = next((k for k, (t, _) in enumerate(ann) if t >= c.t_s - MATCH_S and not used[k]),
-                     None)
-        if first is not None and ann[first][1] == c.zone and ann[first][0] < nxt:
+        before = gap_ends[gap_ends <= c.t_s]
+        since = float(before[-1]) if k_c > 0 and before.size else -float("inf")
+        first = next((k for k, (t, _) in enumerate(ann) if t >= since), None)
+        if (first is not None and not used[first] and ann[first][1] == c.zone
+                and ann[first][0] < nxt):
             used[first] = True
     res.spurious = used.count(False)
     return res
