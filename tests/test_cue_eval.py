@@ -133,3 +133,17 @@ def test_zone_freed_by_a_gap_may_be_named_by_the_first_cue_after_the_gap() -> No
     assert score(g, TH, [(402.0, MODERATE), (405.0, MODERATE)]).spurious == 1
     assert score(g, TH, [(402.0, HIGH), (520.0, MODERATE)]).spurious == 2   # not the first
     assert score(g, TH, [(250.0, MODERATE), (402.0, MODERATE)]).spurious == 1   # before the gap
+
+
+def test_spurious_cues_get_their_cause() -> None:
+    # low; 50 s of moderate HR (the centred median is moderate for those 50 s: no true change);
+    # low; a true change to high at 900 s.
+    g = at_1hz((300, 110), (50, 130), (550, 110), (300, 160))
+    assert [(c.t_s, c.zone) for c in true_changes(g, TH)] == [(0.0, LOW), (900.0, HIGH)]
+    ann = [(10.0, MODERATE), (320.0, MODERATE), (400.0, LOW), (700.0, HIGH),
+           (905.0, HIGH), (930.0, HIGH), (960.0, MODERATE)]
+    causes = {t: cause for t, _, cause, _ in cue_eval.spurious_causes(g, TH, ann)}
+    assert causes == {10.0: cue_eval.CAUSES[0], 320.0: cue_eval.CAUSES[3],
+                      400.0: cue_eval.CAUSES[1], 700.0: cue_eval.CAUSES[6],
+                      930.0: cue_eval.CAUSES[2], 960.0: cue_eval.CAUSES[5]}
+    assert score(g, TH, ann).spurious == len(causes)
