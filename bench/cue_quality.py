@@ -11,7 +11,9 @@ start-time order): `--split` prints the table for each half too, the held-out ch
 policy tuned on one half. `--bundled` adds the bundled simulator recordings, scored against the
 simulator's true HR (thresholds: each recording's own); the policies see the recorded HR.
 
-    python bench/cue_quality.py [--per-file] [--split] [--bundled]
+`--why` prints why each spurious cue is spurious (cue_eval.spurious_causes), per policy.
+
+    python bench/cue_quality.py [--per-file] [--split] [--bundled] [--why]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import csv
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,12 +133,36 @@ POLICIES: dict[str, Callable[[File], list[tuple[float, int]]]] = {
 }
 
 
-def scores(files: list[File]) -> dict[str, dict[str, Score]]:
-    """Score of every policy on every file: {policy: {file: Score}}."""
+def scores(files: list[File], why: dict[str, Counter[tuple[str, bool]]] | None = None
+           ) -> dict[str, dict[str, Score]]:
+    """Score of every policy on every file: {policy: {file: Score}}; with `why`, also count the
+    causes of the spurious cues there: {policy: Counter((cause, near a threshold))}."""
     changes = {f.rel: cue_eval.true_changes(f.grid, f.th) for f in files}
-    return {name: {f.rel: cue_eval.score(f.grid, f.th, policy(f), changes[f.rel])
-                   for f in files}
-            for name, policy in POLICIES.items()}
+    out: dict[str, dict[str, Score]] = {}
+    for name, policy in POLICIES.items():
+        out[name] = {}
+        for f in files:
+            ann = policy(f)
+            out[name][f.rel] = cue_eval.score(f.grid, f.th, ann, changes[f.rel])
+            if why is not None:
+                why.setdefault(name, Counter()).update(
+                    (cause, near) for _, _, cause, near
+                    in cue_eval.spurious_causes(f.grid, f.th, ann, changes[f.rel]))
+    return out
+
+
+def why_table(why: dict[str, Counter[tuple[str, bool]]], hours: float) -> str:
+    """Spurious cues per hour by cause (and how many of them near a threshold), per policy."""
+    names = list(why)
+    lines = ["| spurious cue: cause | " + " | ".join(names) + " |",
+             "|---|" + "---|" * len(names)]
+    for cause in cue_eval.CAUSES:
+        cells = []
+        for name in names:
+            n = why[name][(cause, False)] + why[name][(cause, True)]
+            cells.append(f"{n / hours:.2f} ({n}; {why[name][(cause, True)]} near)")
+        lines.append(f"| {cause} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def row(name: str, s: Score) -> str:
@@ -154,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", action="store_true", help="also the table for each half")
     ap.add_argument("--bundled", action="store_true",
                     help="also the bundled simulator recordings against their truth")
+    ap.add_argument("--why", action="store_true",
+                    help="why the spurious cues are spurious (causes per hour, per policy)")
     args = ap.parse_args(argv)
     if not REALDATA.is_dir():
         print(f"real data folder {REALDATA} is absent", file=sys.stderr)
@@ -161,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     files = real_files()
     groups = sorted({f.group for f in files})
     half = {g: k % 2 for k, g in enumerate(groups)}
-    res = scores(files)
+    why: dict[str, Counter[tuple[str, bool]]] | None = {} if args.why else None
+    res = scores(files, why)
     first = res[next(iter(POLICIES))]
     hours = sum(s.hours for s in first.values())
     print(f"{len(files)} real files, {hours:.1f} h of HR, "
@@ -169,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     print(HEAD)
     for name in POLICIES:
         print(row(name, sum(res[name].values(), Score())))
+    if why is not None:
+        print("\nspurious cues per hour by cause (count; of them near a threshold):\n")
+        print(why_table(why, hours))
     if args.split:
         for h in (0, 1):
             print(f"\nhalf {'AB'[h]}: " + ", ".join(f.rel for f in files if half[f.group] == h))

@@ -163,11 +163,16 @@ class CueConfig:
     The tracker follows a robust level of the HR -- the median of the last level_s seconds --
     and collects evidence for a zone change (a CUSUM): each second the level spends beyond the
     threshold adds how far beyond it is (bpm, less margin_bpm, at most cap_bpm), each second
-    back inside takes as much away again. A change is called when the evidence reaches
-    evidence_bpm_s: far past the threshold it is called soon (40 bpm*s: 4 s at 10 bpm past), just
-    past it later (20 s at 2 bpm), and a level within margin_bpm of the threshold adds nothing.
-    Undoing a change called less than undo_s ago needs undo_factor times the evidence. The first
-    zone of a session holds dwell_s before it is called (a gap keeps the zone called). The
+    back inside takes as much away again. A change up is called when the evidence reaches
+    evidence_bpm_s: far past the threshold it is called soon (20 bpm*s: 2 s at 10 bpm past), just
+    past it later (10 s at 2 bpm), and a level within margin_bpm of the threshold adds nothing.
+    A change down needs fall_factor times the evidence (HR falls fast whenever effort pauses --
+    a stop, a descent -- and comes straight back; most short dips are falls). Undoing a change
+    called less than undo_s ago needs undo_factor times the evidence. After a gap of
+    signal_lost_s or more no change is called until the signal has been back restart_s (the
+    level after a pause is settling), and none before its evidence has been building for
+    hold_s (a burst of a few seconds is no change of level). The first zone of a session holds
+    dwell_s before it is called (a gap keeps the zone called). The
     ceiling counts as passed at the ceiling and as left ceiling_margin_bpm below it, each after
     ceiling_dwell_s; signal_lost_s: invalid time before 'signal lost'.
     """
@@ -175,9 +180,12 @@ class CueConfig:
     level_s: float = 5.0
     margin_bpm: float = 0.5
     cap_bpm: float = 10.0
-    evidence_bpm_s: float = 40.0
-    undo_s: float = 120.0
+    evidence_bpm_s: float = 20.0
+    fall_factor: float = 2.5
+    undo_s: float = 240.0
     undo_factor: float = 2.0
+    restart_s: float = 30.0
+    hold_s: float = 5.0
     dwell_s: float = 8.0
     ceiling_margin_bpm: float = 2.0
     ceiling_dwell_s: float = 5.0
@@ -186,9 +194,10 @@ class CueConfig:
     def __post_init__(self) -> None:
         if (self.margin_bpm < 0 or self.dwell_s < 0 or self.ceiling_dwell_s < 0
                 or self.signal_lost_s <= 0 or self.level_s < 1 or self.cap_bpm <= 0
-                or self.evidence_bpm_s < 0 or self.undo_s < 0 or self.undo_factor < 1):
+                or self.evidence_bpm_s < 0 or self.undo_s < 0 or self.undo_factor < 1
+                or self.fall_factor < 1 or self.restart_s < 0 or self.hold_s < 0):
             raise ThresholdError("cue margin, evidence and dwell times must be non-negative "
-                                 "(level_s >= 1 s, cap_bpm > 0, undo_factor >= 1)")
+                                 "(level_s >= 1 s, cap_bpm > 0, undo and fall factors >= 1)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +237,8 @@ class CueState:
     level_tail: tuple[tuple[float, float], ...] = ()  # (t, hr) of the last level_s seconds
     evidence_up: float = 0.0       # bpm*s beyond the threshold above the called zone
     evidence_down: float = 0.0     # bpm*s below the threshold under it
+    up_since: float = 0.0          # when evidence_up last became positive
+    down_since: float = 0.0        # when evidence_down last became positive
     changed_t: float | None = None  # when the zone was last called
     undo_zone: int = INVALID       # the zone it was called from (undoing needs more evidence)
     above: int = 0                 # announced ceiling state
@@ -236,6 +247,7 @@ class CueState:
     signal: int = 1                # announced signal state (1 ok, 0 lost)
     last_valid_t: float | None = None
     started: bool = False
+    stretch_t: float | None = None  # start of the current stretch of signal (after a gap)
 
 
 def _median(xs: list[float]) -> float:
@@ -255,9 +267,11 @@ def track_cues(
     zone, cand, cand_since = state.zone, state.candidate, state.candidate_since
     tail = list(state.level_tail)
     ev_up, ev_down = state.evidence_up, state.evidence_down
+    up_since, down_since = state.up_since, state.down_since
     changed_t, undo_zone = state.changed_t, state.undo_zone
     above, a_cand, a_since = state.above, state.above_candidate, state.above_since
     signal, last_valid, started = state.signal, state.last_valid_t, state.started
+    stretch_t = state.stretch_t
     c = config
     level_s, margin, cap = c.level_s, c.margin_bpm, c.cap_bpm
     evidence, undo_s = c.evidence_bpm_s, c.undo_s
@@ -287,9 +301,11 @@ def track_cues(
         if last_valid is not None:
             dt = t - last_valid
             if dt >= c.signal_lost_s:  # a new stretch of signal: the level starts afresh
-                tail, ev_up, ev_down, dt = [], 0.0, 0.0, 1.0
+                tail, ev_up, ev_down, dt, stretch_t = [], 0.0, 0.0, 1.0, t
                 if zone == INVALID:
                     cand = INVALID
+        if stretch_t is None:
+            stretch_t = t
         last_valid = t
         while tail and t - tail[0][0] >= level_s:
             del tail[0]
@@ -305,19 +321,24 @@ def track_cues(
                 events.append(CueEvent(t, "zone", cand, zone, hr))
                 zone, changed_t, undo_zone = cand, t, INVALID
         else:
-            new, ev = INVALID, 0.0
+            new, ev, since = INVALID, 0.0, t
             if zone < HIGH:
+                if ev_up <= 0.0:
+                    up_since = t
                 ev_up = max(0.0, ev_up + min(level - bounds[zone] - margin, cap) * dt)
-                new, ev = max(zone + 1, lz), ev_up
+                new, ev, since = max(zone + 1, lz), ev_up, up_since
             if zone > LOW:
+                if ev_down <= 0.0:
+                    down_since = t
                 ev_down = max(0.0, ev_down + min(bounds[zone - 1] - margin - level, cap) * dt)
                 if ev_down > 0:
-                    new, ev = min(zone - 1, lz), ev_down
+                    new, ev, since = min(zone - 1, lz), ev_down, down_since
             if ev > 0:
-                bar = evidence
+                bar = evidence if new > zone else evidence * c.fall_factor
                 if new == undo_zone and changed_t is not None and t - changed_t < undo_s:
                     bar *= c.undo_factor
-                if ev >= bar:
+                if (ev >= bar and t - since >= c.hold_s
+                        and t - stretch_t >= c.restart_s):
                     events.append(CueEvent(t, "zone", new, zone, hr))
                     undo_zone, zone, changed_t = zone, new, t
                     ev_up = ev_down = 0.0
@@ -331,7 +352,8 @@ def track_cues(
         out[i] = zone
     new_state = replace(state, zone=zone, candidate=cand, candidate_since=cand_since,
                         level_tail=tuple(tail), evidence_up=ev_up, evidence_down=ev_down,
+                        up_since=up_since, down_since=down_since,
                         changed_t=changed_t, undo_zone=undo_zone, above=above,
                         above_candidate=a_cand, above_since=a_since, signal=signal,
-                        last_valid_t=last_valid, started=started)
+                        last_valid_t=last_valid, started=started, stretch_t=stretch_t)
     return out, events, new_state

@@ -100,3 +100,50 @@ def test_baselines_on_a_step() -> None:
     wobble = at_1hz(*[(5, 118), (5, 122)] * 60)
     assert len(cue_eval.raw_changes(wobble, TH)) == 120
     assert len(cue_eval.ema_hysteresis(wobble, TH)) == 1
+
+
+def with_gaps(*parts: tuple[int, float | None]) -> cue_eval.Grid:
+    """Piecewise-constant HR at 1 Hz; a part with bpm None is a gap of that many seconds."""
+    ts, hs, t = [], [], 0.0
+    for n, bpm in parts:
+        if bpm is not None:
+            ts.append(t + np.arange(n, dtype=float))
+            hs.append(np.full(n, bpm, float))
+        t += n
+    return grid(np.concatenate(ts), np.concatenate(hs))
+
+
+def test_only_one_gap_over_a_minute_frees_a_zone_not_several_short_ones() -> None:
+    # Two 35 s gaps (70 empty seconds in all) around a 40 s stretch: no single gap > 60 s, so
+    # the moderate run is a true change from low (the 40 s run before it is ignored).
+    g = with_gaps((300, 110), (35, None), (40, 130), (35, None), (300, 130))
+    assert [(c.t_s, c.zone, c.previous) for c in true_changes(g, TH)] == [
+        (0.0, LOW, -1), (410.0, MODERATE, LOW)]
+    g = with_gaps((300, 110), (61, None), (300, 130))
+    assert [(c.t_s, c.zone, c.free) for c in true_changes(g, TH)] == [
+        (0.0, LOW, True), (361.0, MODERATE, True)]
+
+
+def test_zone_freed_by_a_gap_may_be_named_by_the_first_cue_after_the_gap() -> None:
+    # After a 100 s gap: 55 s high, 55 s low, then sustained moderate (from 510 s, free).
+    g = with_gaps((300, 110), (100, None), (55, 160), (55, 100), (300, 130))
+    ch = true_changes(g, TH)
+    assert [(c.t_s, c.zone, c.free) for c in ch] == [(0.0, LOW, True), (510.0, MODERATE, True)]
+    assert score(g, TH, [(402.0, MODERATE)]).spurious == 0          # 108 s before the run
+    assert score(g, TH, [(402.0, MODERATE), (405.0, MODERATE)]).spurious == 1
+    assert score(g, TH, [(402.0, HIGH), (520.0, MODERATE)]).spurious == 2   # not the first
+    assert score(g, TH, [(250.0, MODERATE), (402.0, MODERATE)]).spurious == 1   # before the gap
+
+
+def test_spurious_cues_get_their_cause() -> None:
+    # low; 50 s of moderate HR (the centred median is moderate for those 50 s: no true change);
+    # low; a true change to high at 900 s.
+    g = at_1hz((300, 110), (50, 130), (550, 110), (300, 160))
+    assert [(c.t_s, c.zone) for c in true_changes(g, TH)] == [(0.0, LOW), (900.0, HIGH)]
+    ann = [(10.0, MODERATE), (320.0, MODERATE), (400.0, LOW), (700.0, HIGH),
+           (905.0, HIGH), (930.0, HIGH), (960.0, MODERATE)]
+    causes = {t: cause for t, _, cause, _ in cue_eval.spurious_causes(g, TH, ann)}
+    assert causes == {10.0: cue_eval.CAUSES[0], 320.0: cue_eval.CAUSES[3],
+                      400.0: cue_eval.CAUSES[1], 700.0: cue_eval.CAUSES[6],
+                      930.0: cue_eval.CAUSES[2], 960.0: cue_eval.CAUSES[5]}
+    assert score(g, TH, ann).spurious == len(causes)

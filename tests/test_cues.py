@@ -15,7 +15,7 @@ from hrzone.errors import ProfileError
 from hrzone.phrases import PHRASES, placeholders
 from hrzone.session import Sink
 from hrzone.signal.pipeline import Output
-from hrzone.zones import (HIGH, MODERATE, CueConfig, CueEvent, CueState, classify,
+from hrzone.zones import (HIGH, LOW, MODERATE, CueConfig, CueEvent, CueState, classify,
                           resolve_thresholds, track_cues)
 
 TH = resolve_thresholds("bpm", moderate=110, high=140, ceiling=160)
@@ -96,8 +96,9 @@ def test_sustained_change_is_announced_after_dwell_and_not_before_settle() -> No
     z2 = of(cues2, "zone")[0]
     c = CueConfig()
     # The level (median of level_s s) moves after half the window, then 9.5 bpm past the
-    # threshold adds 9.5 bpm*s a second until the evidence is reached.
-    latest = 30 + c.level_s // 2 + np.ceil(c.evidence_bpm_s / (120 - 110 - c.margin_bpm))
+    # threshold adds 9.5 bpm*s a second until the evidence is reached (and at least hold_s).
+    latest = 30 + c.level_s // 2 + max(np.ceil(c.evidence_bpm_s / (120 - 110 - c.margin_bpm)),
+                                       c.hold_s)
     assert 30 < z2.t_s <= latest
 
 
@@ -125,7 +126,34 @@ def test_undoing_a_fresh_change_needs_more_evidence() -> None:
         assert up.t_s + c.undo_s > 120 + hold_s or hold_s > c.undo_s
         return down.t_s - (120 + hold_s)
     fresh, old = down_after(40), down_after(int(c.undo_s) + 60)
-    assert fresh - old >= (c.undo_factor - 1) * c.evidence_bpm_s / 10 - 1
+    assert fresh - old >= (c.undo_factor - 1) * c.fall_factor * c.evidence_bpm_s / 10 - 1
+
+
+def test_a_fall_needs_more_evidence_than_a_rise() -> None:
+    c = CueConfig()
+    # 3 bpm past the 110 bpm threshold, up from long-settled low, and down from long-settled
+    # moderate (no undo bar): each second adds 2.5 bpm*s past the margin.
+    def delay(before: float, after: float, value: int) -> float:
+        out = output(steps((600, before), (600, after)))
+        ev = [e for e in out.events if e.kind == "zone" and e.value == value]
+        return ev[0].t_s - 600
+    rise, fall = delay(100, 113, MODERATE), delay(120, 107, LOW)
+    per_s = 3 - c.margin_bpm
+    assert abs(rise - c.evidence_bpm_s / per_s) <= c.level_s // 2 + 1
+    assert abs(fall - c.fall_factor * c.evidence_bpm_s / per_s) <= c.level_s // 2 + 1
+
+
+def test_after_a_gap_the_level_settles_before_a_change_is_called() -> None:
+    c = CueConfig()
+    # Settled in moderate; 30 s without samples; back at 90 bpm, far below the threshold.
+    hr = steps((600, 125), (30, np.nan), (300, 90))
+    out = output(hr)
+    down = [e for e in out.events if e.kind == "zone" and e.value == LOW]
+    assert down and c.restart_s <= down[0].t_s - 630 <= c.restart_s + 1
+    # Without the gap the same fall is called as soon as its evidence and hold allow.
+    out = output(steps((630, 125), (300, 90)))
+    down = [e for e in out.events if e.kind == "zone" and e.value == LOW]
+    assert down and down[0].t_s - 630 < c.restart_s / 2
 
 
 def test_hovering_at_a_threshold_gives_no_zone_cue() -> None:
@@ -138,7 +166,7 @@ def test_hovering_at_a_threshold_gives_no_zone_cue() -> None:
 
 def test_short_excursions_give_no_cue() -> None:
     # 4 s bursts well into high every 40 s, while in moderate: the level (median of 5 s) is
-    # past the threshold for at most 4 samples, and 4 x 9.5 bpm*s is short of 40 bpm*s.
+    # past the threshold for at most 4 samples, shorter than the hold (5 s).
     hr = steps((120, 120), *[(36, 120), (4, 150)] * 20)
     cues, _ = run_hr(hr)
     assert [c.key for c in of(cues, "zone")] == ["zone:moderate"]

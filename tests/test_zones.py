@@ -106,14 +106,16 @@ def test_first_zone_waits_for_its_dwell_and_a_change_for_evidence():
     ev = [e for e in events if e.kind == "zone"]
     assert [(e.previous, e.value) for e in ev] == [(INVALID, LOW), (LOW, MODERATE)]
     assert ev[0].t_s == 12.0
-    # The 5 s median moves at t=62 (3 of 5 samples); 14.5 bpm past adds cap_bpm (10) a second.
-    called = 60 + cfg.level_s // 2 + np.ceil(cfg.evidence_bpm_s / cfg.cap_bpm) - 1
+    # The 5 s median moves at t=62 (3 of 5 samples); 14.5 bpm past adds cap_bpm (10) a second,
+    # and the evidence must have been building for hold_s.
+    called = 60 + cfg.level_s // 2 + max(np.ceil(cfg.evidence_bpm_s / cfg.cap_bpm) - 1,
+                                         cfg.hold_s)
     assert ev[1].t_s == called
     assert zone[int(called) - 1] == LOW and zone[int(called)] == MODERATE
 
 
 def test_short_excursion_not_announced():
-    hr = [90] * 60 + [115] * 3 + [90] * 60   # 3 samples of at most 10 bpm*s: short of 40
+    hr = [90] * 60 + [115] * 3 + [90] * 60   # median past for 1 s: 10 bpm*s, short of 20
     _, events, _ = _track(hr, CueConfig(dwell_s=12))
     assert [e.value for e in events if e.kind == "zone"] == [LOW]
 

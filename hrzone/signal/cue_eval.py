@@ -8,8 +8,9 @@ The measure (used by bench/cue_quality.py and its tests):
   in the window and never across a gap > 10 s (`truth_zones`). Runs of one zone shorter than
   60 s are ignored; a true change is the start of a >= 60 s run in a zone different from the
   previous >= 60 s run (`true_changes`). The first sustained run of the session, and the first
-  after a gap > 60 s, is "free": it may be named by the first announcement without counting as
-  spurious, and is not missed if unnamed.
+  after a gap > 60 s (one stretch of empty seconds), is "free": it may be named by the first
+  announcement of the session (after that gap) without counting as spurious, and is not missed
+  if unnamed.
 - An announcement matches a true change when it names the new zone within +-90 s of it (one
   announcement per change, the closest); every other announcement is spurious (`score`).
 """
@@ -118,6 +119,17 @@ def _segments(valid: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
+def _longest_gap(x: np.ndarray) -> int:
+    """Length (s) of the longest stretch of empty seconds in x."""
+    segs = _segments(~np.isfinite(x))
+    return max((b - a for a, b in segs), default=0)
+
+
+def _gap_ends(g: Grid, min_s: int) -> np.ndarray:
+    """Session times at which a stretch of more than min_s empty seconds ends."""
+    return np.array([g.t0 + b for a, b in _segments(~np.isfinite(g.hr)) if b - a > min_s], float)
+
+
 def truth_median(g: Grid) -> np.ndarray:
     """Centred 61 s median of each second within its segment (NaN with < 31 valid seconds)."""
     med = np.full(g.hr.size, np.nan)
@@ -153,8 +165,7 @@ def true_changes(g: Grid, th: Thresholds) -> list[Change]:
             j += 1
         z = int(zone[i])
         if z >= 0 and j - i >= SUSTAINED_S:
-            empty = 0 if last_end is None else int(np.sum(~np.isfinite(g.hr[last_end:i])))
-            if last_end is None or empty > FREE_GAP_S:
+            if last_end is None or _longest_gap(g.hr[last_end:i]) > FREE_GAP_S:
                 out.append(Change(g.t0 + i, z, -1))
             elif z != prev:
                 lo, hi = min(prev, z), max(prev, z)
@@ -167,37 +178,112 @@ def true_changes(g: Grid, th: Thresholds) -> list[Change]:
     return out
 
 
-def score(g: Grid, th: Thresholds, announcements: Sequence[tuple[float, int]],
-          changes: list[Change] | None = None) -> Score:
-    """Score zone announcements ((session time, zone), in time order) against the truth."""
-    changes = true_changes(g, th) if changes is None else changes
+def match(g: Grid, changes: list[Change], announcements: Sequence[tuple[float, int]]
+          ) -> tuple[list[tuple[float, int]], list[Change | None]]:
+    """The announcements in time order and, for each, the change it names (None: spurious)."""
     ann = sorted((float(t), int(z)) for t, z in announcements)
-    used = [False] * len(ann)
-    real = [c for c in changes if not c.free]
-    res = Score(hours=float(np.isfinite(g.hr).sum()) / 3600.0, cues=len(ann), changes=len(real))
-    for c in real:
+    used: list[Change | None] = [None] * len(ann)
+    for c in changes:
+        if c.free:
+            continue
         best, best_d = -1, float("inf")
         for k, (t, z) in enumerate(ann):
             d = abs(t - c.t_s)
-            if not used[k] and z == c.zone and d <= MATCH_S and d < best_d:
+            if used[k] is None and z == c.zone and d <= MATCH_S and d < best_d:
                 best, best_d = k, d
-        if best < 0:
-            res.missed += 1
-            res.missed_near += int(c.near)
-        else:
-            used[best] = True
-            res.delays.append(ann[best][0] - c.t_s)
-    # A free run may be named by the first announcement after it begins (within its zone's time).
+        if best >= 0:
+            used[best] = c
+    # A free run may be named by the first announcement of the session, or the first after the
+    # gap that freed it, if that comes before the next change.
+    gap_ends = _gap_ends(g, FREE_GAP_S)
     for k_c, c in enumerate(changes):
         if not c.free:
             continue
         nxt = next((d.t_s for d in changes[k_c + 1:]), float("inf"))
-        first = next((k for k, (t, _) in enumerate(ann) if t >= c.t_s - MATCH_S and not used[k]),
-                     None)
-        if first is not None and ann[first][1] == c.zone and ann[first][0] < nxt:
-            used[first] = True
-    res.spurious = used.count(False)
+        before = gap_ends[gap_ends <= c.t_s]
+        since = float(before[-1]) if k_c > 0 and before.size else -float("inf")
+        first = next((k for k, (t, _) in enumerate(ann) if t >= since), None)
+        if (first is not None and used[first] is None and ann[first][1] == c.zone
+                and ann[first][0] < nxt):
+            used[first] = c
+    return ann, used
+
+
+def score(g: Grid, th: Thresholds, announcements: Sequence[tuple[float, int]],
+          changes: list[Change] | None = None) -> Score:
+    """Score zone announcements ((session time, zone)) against the truth."""
+    changes = true_changes(g, th) if changes is None else changes
+    ann, used = match(g, changes, announcements)
+    real = [c for c in changes if not c.free]
+    res = Score(hours=float(np.isfinite(g.hr).sum()) / 3600.0, cues=len(ann), changes=len(real),
+                spurious=used.count(None))
+    named = {id(c): t for (t, _), c in zip(ann, used) if c is not None}
+    for c in real:
+        if id(c) in named:
+            res.delays.append(named[id(c)] - c.t_s)
+        else:
+            res.missed += 1
+            res.missed_near += int(c.near)
     return res
+
+
+CAUSES = (
+    "at the start or within 90 s after a gap > 10 s (or no truth there)",
+    "back to the sustained zone after an excursion",
+    "a second cue for one true change",
+    "an excursion of 20-60 s (truth run < 60 s)",
+    "an excursion under 20 s",
+    "the wrong zone near a true change",
+    "the truth never in that zone within 90 s",
+    "other",
+)
+
+
+def spurious_causes(g: Grid, th: Thresholds, announcements: Sequence[tuple[float, int]],
+                    changes: list[Change] | None = None) -> list[tuple[float, int, str, bool]]:
+    """Why each spurious announcement is spurious: (time, zone, cause from CAUSES, near), near
+    when the truth median is within 3 bpm of a threshold then. The first matching cause wins."""
+    changes = true_changes(g, th) if changes is None else changes
+    ann, used = match(g, changes, announcements)
+    med = truth_median(g)
+    zone = classify(np.nan_to_num(med), np.isfinite(med), th).astype(np.int64)
+    runs: list[tuple[int, int, int]] = []   # (start, end, zone) of the truth's zone
+    i = 0
+    while i < zone.size:
+        j = i
+        while j < zone.size and zone[j] == zone[i]:
+            j += 1
+        runs.append((i, j, int(zone[i])))
+        i = j
+    starts = np.array([a for a, _ in _segments(np.isfinite(g.hr))], np.int64)
+    out: list[tuple[float, int, str, bool]] = []
+    for k, (t, z) in enumerate(ann):
+        if used[k] is not None:
+            continue
+        i = int(min(max(round(t - g.t0), 0), max(zone.size - 1, 0)))
+        near = bool(zone.size and np.isfinite(med[i])
+                    and min(abs(med[i] - th.moderate_bpm), abs(med[i] - th.high_bpm)) <= NEAR_BPM)
+        seg0 = int(starts[starts <= i][-1]) if np.any(starts <= i) else 0
+        before = [c for c in changes if c.t_s <= t]
+        around = [c for c in changes if not c.free and abs(c.t_s - t) <= MATCH_S]
+        lo, hi = i - MATCH_S, i + MATCH_S + 1
+        lengths = [b - a for a, b, zz in runs if zz == z and b > lo and a < hi]
+        if zone.size == 0 or zone[i] < 0 or i - seg0 < MATCH_S:
+            cause = CAUSES[0]
+        elif before and before[-1].zone == z and k > 0 and ann[k - 1][1] != z:
+            cause = CAUSES[1]
+        elif any(c.zone == z for c in around):
+            cause = CAUSES[2]
+        elif lengths and max(lengths) < SUSTAINED_S:
+            cause = CAUSES[3] if max(lengths) >= 20 else CAUSES[4]
+        elif around:
+            cause = CAUSES[5]
+        elif not lengths:
+            cause = CAUSES[6]
+        else:
+            cause = CAUSES[7]
+        out.append((t, z, cause, near))
+    return out
 
 
 # -- baselines (on the 1 Hz grid) -------------------------------------------------------------

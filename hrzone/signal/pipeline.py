@@ -38,7 +38,7 @@ class Output:
     status: OK or the reason the sample is invalid; source_rr: HR was derived from clean RR;
     credit_s: seconds this sample credits (the interval since the previous sample; 0 across gaps
     and for invalid samples); intensity: per-sample zone for crediting (INVALID/LOW/MODERATE/HIGH);
-    zone: the announced zone of the cue state (hysteresis + dwell); events: cue-state changes;
+    zone: the sustained zone of the cue tracker (zones.track_cues); events: cue-state changes;
     beat_labels: RR artefact labels decided in this call (one per raw beat, see signal.rr).
     """
 
