@@ -6,6 +6,7 @@ function render(s) {
   hz.set("hr", s.hr_bpm == null ? "—" : Math.round(s.hr_bpm));
   hz.set("signal", s.signal === "ok" ? `Elapsed ${hz.clock(s.elapsed_s)}` : `No signal (${s.signal_reason})`);
   const marks = s.confirmations || [];
+  if (marks.length < hz.$("marks").children.length) return;   // an older message than the mark
   hz.$("marks").replaceChildren(...marks.map((m) => hz.el("li", { text: m })));
 }
 
