@@ -4,6 +4,9 @@ function fact(dl, label, value) { dl.append(hz.el("dt", { text: label }), hz.el(
 
 function cueText(c) {
   if (c.text) return c.text;
+  const at = c.hr_bpm != null ? ` at ${Math.round(c.hr_bpm)} bpm` : "";
+  if (c.kind === "zone") return `zone ${c.zone}${at}`;
+  if (c.kind === "ceiling") return c.above ? `above the ceiling${at}` : `back below the ceiling${at}`;
   const bits = Object.entries(c).filter(([k]) => k !== "t_s" && k !== "kind").map(([k, v]) => `${k} ${v}`);
   return `${c.kind}${bits.length ? ": " + bits.join(", ") : ""}`;
 }
