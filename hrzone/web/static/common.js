@@ -81,5 +81,6 @@ hz.follow = function (id, on) {
   es.addEventListener("cue", (m) => on.cue && on.cue(JSON.parse(m.data)));
   es.addEventListener("end", (m) => { es.close(); on.end && on.end(JSON.parse(m.data)); });
   es.onerror = () => { if (es.readyState === EventSource.CLOSED && on.lost) on.lost(); };
+  es.runId = id;
   return es;
 };

@@ -91,13 +91,14 @@ document.addEventListener("DOMContentLoaded", async () => {
   hz.$("stop").addEventListener("click", async () => {
     hz.$("stop").disabled = true;
     try {
-      const s = await hz.post("/api/live/stop", {});
+      const s = await hz.post("/api/live/stop", following ? { id: following.runId } : {});
       if (following) { following.close(); showEnd(s); }
     } catch (e) { hz.showError(e); }
     hz.$("stop").disabled = false;
   });
   try {
-    const s = await hz.api("/api/live");
+    const id = new URLSearchParams(location.search).get("id");   // one of several sessions
+    const s = await hz.api(id ? `/api/live?id=${encodeURIComponent(id)}` : "/api/live");
     if (s.state === "running" || s.state === "connecting" || s.state === "stopping") follow(s);
     else showStart();
   } catch (e) { hz.showError(e); }
