@@ -4,7 +4,8 @@ virtual straps at 1 Hz each, and the server's CPU.
 A real `hrzone serve --virtual recordings/walk30.jsonl --speed 1` runs in a subprocess; N
 sessions are started through the API (`"another": true`: app.sessions.LiveSessions runs them
 side by side in the server's loop), and one headless Chromium page per session follows its
-live view. Each page notes, in the animation frame after it updated the screen, the time
+live view (each in its own browser context: Chromium allows 6 connections to a host per
+context, and each page holds an event stream). Each page notes, in the animation frame after it updated the screen, the time
 (Date.now) and the session time t_s of the status shown. The notification arrived at the
 session's start (the recording header's wall clock at the connection) + t_s, on the same
 machine clock, so latency = shown - (start + t_s): virtual strap -> BleSource -> session ->
@@ -30,7 +31,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from web_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, hrzone, post, serve  # noqa: E402
+from web_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, hrzone, post, request, serve  # noqa: E402
 
 WARMUP_S = 3.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -55,18 +56,22 @@ def server_pid(port: int) -> int:
 def measure(base: str, straps: int, seconds: float, browser: Any) -> dict[str, Any]:
     """Start `straps` sessions, follow each in its own page for `seconds`, stop them."""
     ids = []
+    status, found = request(f"{base}/api/straps")     # as the page does: pick the strap found
+    device = found["straps"][0]["address"]
     for _ in range(straps):
-        status, run = post(f"{base}/api/live/start", {"another": True})
+        status, run = post(f"{base}/api/live/start", {"another": True, "device": device})
         assert status == 200, run
         ids.append(run["id"])
     pages = []
     for rid in ids:
-        page = browser.new_page(viewport=PHONE)
+        # one browser context per page: Chromium keeps at most 6 connections to one host per
+        # context, and every page holds one open event stream
+        page = browser.new_context(viewport=PHONE).new_page()
         page.goto(f"{base}/live?id={rid}")
         pages.append(page)
     for page in pages:
         page.wait_for_function("() => window.hrzoneShown && window.hrzoneShown.some(m => m.start)",
-                               timeout=30000)
+                               timeout=60000)
     port = int(base.rsplit(":", 1)[1])
     pid = server_pid(port)
     time.sleep(WARMUP_S)
@@ -86,7 +91,7 @@ def measure(base: str, straps: int, seconds: float, browser: Any) -> dict[str, A
     for rid in ids:
         post(f"{base}/api/live/stop", {"id": rid})
     for page in pages:
-        page.close()
+        page.context.close()
     lat.sort()
     cpu = 100.0 * (c1 - c0) / (t1_wall - t0_wall)
     return {"straps": straps, "seconds": round(t1_wall - t0_wall, 1), "shown": len(lat),

@@ -18,6 +18,8 @@ import contextlib
 import itertools
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from hrzone.app.live import LiveOutcome, LivePlan, LiveRequest, plan_live
@@ -178,6 +180,8 @@ class LiveSessions:
         from hrzone.app.live import finish_live
 
         run = LiveRun(str(next(self._ids)), kind)
+        if req.record is None:   # sessions started in the same second get their own files
+            req = replace(req, record=self._record_path(run.id))
 
         def panel(setup: CueSetup | None) -> Sink:
             if display is not None:
@@ -199,6 +203,16 @@ class LiveSessions:
             self._run(run, p, finish or finish_live, on_source))
         self.runs[run.id] = run
         return run
+
+    def _record_path(self, run_id: str) -> Path:
+        """A new recording file in the data folder, unused by this loop's other sessions."""
+        from hrzone.app.live import default_record_path
+
+        path = default_record_path()
+        taken = {r.plan.record for r in self.runs.values() if r.plan is not None}
+        if path in taken or path.exists():
+            path = path.with_name(f"{path.stem}-{run_id}{path.suffix}")
+        return path
 
     async def _run(self, run: LiveRun, plan: LivePlan,
                    finish: Callable[[LivePlan, SessionResult], LiveOutcome],
