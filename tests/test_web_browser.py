@@ -45,14 +45,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert outside == [], f"the pages asked for outside URLs: {outside}"
 
 
-def test_live_session_on_screen(site: dict[str, Any]) -> None:
-    page, base = site["page"], site["base"]
-    page.goto(f"{base}/live")
+def start_with_strap(page: Any, url: str, view: str) -> None:
+    """Open `url`, pick the strap found, wait until `view` shows a heart rate."""
+    page.goto(url)
     page.locator("#straps button.strap").first.click(timeout=15000)
-    page.wait_for_selector("#view:not([hidden])")
-    # Heart rate and zone change on screen within seconds.
+    page.wait_for_selector(f"{view}:not([hidden])")
     page.wait_for_function("() => /^\\d+$/.test(document.getElementById('hr').textContent)",
                            timeout=10000)
+
+
+def test_live_session_on_screen(site: dict[str, Any]) -> None:
+    page, base = site["page"], site["base"]
+    # Heart rate and zone change on screen within seconds.
+    start_with_strap(page, f"{base}/live", "#view")
     first_hr = page.inner_text("#hr")
     page.wait_for_function(f"() => document.getElementById('hr').textContent !== '{first_hr}'",
                            timeout=5000)
@@ -112,11 +117,7 @@ def test_session_in_history(site: dict[str, Any]) -> None:
 
 def test_calibration_by_button_clicks(site: dict[str, Any]) -> None:
     page, base = site["page"], site["base"]
-    page.goto(f"{base}/calibrate")
-    page.locator("#straps button.strap").first.click(timeout=15000)
-    page.wait_for_selector("#test:not([hidden])")
-    page.wait_for_function("() => /^\\d+$/.test(document.getElementById('hr').textContent)",
-                           timeout=10000)
+    start_with_strap(page, f"{base}/calibrate", "#test")
     page.click("#b-sing")
     page.wait_for_timeout(2500)                 # 50 s of warm-up at --speed 20
     sing_hr = int(page.inner_text("#hr"))

@@ -38,8 +38,8 @@ async function load(date) {
     hz.set("note", [...other, ...extra].join(" · "));
     const body = hz.$("days").tBodies[0];
     body.replaceChildren(...w.days.map((d) => hz.el("tr", {},
-      hz.el("td", { text: `${d.weekday} ${d.date.slice(5)}` }), hz.el("td", { class: "num", text: hz.min(d.moderate) }),
-      hz.el("td", { class: "num", text: hz.min(d.vigorous) }), hz.el("td", { class: "num day-credited", text: hz.min(d.credited) }),
+      hz.el("td", { text: `${d.weekday} ${d.date.slice(5)}` }), hz.el("td", { class: "num day-credited", text: hz.min(d.credited) }),
+      hz.el("td", { class: "num", text: hz.min(d.moderate) }), hz.el("td", { class: "num", text: hz.min(d.vigorous) }),
       hz.el("td", { class: "num wide", text: String(d.sessions) }))));
     hz.$("week-plot").src = `/api/week.svg?date=${w.start}`;
     const rows = await hz.api("/api/weeks?last=12");
