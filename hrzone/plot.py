@@ -44,10 +44,13 @@ def _figure(size_px: tuple[int, int]) -> Figure:
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write the PNG through paths.PrivateOutput: mode 0o600, renamed into place (heart-rate
-    data is health data; an existing file or symlink at `path` is replaced, not written through)."""
+    """Write the PNG (an SVG when `path` ends in .svg, without metadata) through
+    paths.PrivateOutput: mode 0o600, renamed into place (heart-rate data is health data; an
+    existing file or symlink at `path` is replaced, not written through)."""
+    svg = str(path).lower().endswith(".svg")
+    meta = {"Date": None, "Creator": None, "Format": None, "Type": None} if svg else None
     with PrivateOutput(path, binary=True) as out:
-        fig.savefig(out.file, format="png", dpi=DPI)
+        fig.savefig(out.file, format="svg" if svg else "png", dpi=DPI, metadata=meta)
     return out.path
 
 
@@ -71,12 +74,14 @@ def plot_session(out: Output, thresholds: Thresholds, path: str | os.PathLike[st
     lo = min(float(finite.min()) if finite.size else 60.0, thresholds.moderate_bpm) - 10
     hi = max(float(finite.max()) if finite.size else 160.0, thresholds.high_bpm,
              thresholds.ceiling_bpm or 0) + 10
-    ax.axhspan(lo, thresholds.moderate_bpm, color=ZONE_COLOURS["low"], label="low", zorder=0)
-    ax.axhspan(thresholds.moderate_bpm, thresholds.high_bpm, color=ZONE_COLOURS["moderate"],
-               label="moderate", zorder=0)
-    ax.axhspan(thresholds.high_bpm, hi, color=ZONE_COLOURS["high"], label="high", zorder=0)
+    mod, high = thresholds.moderate_bpm, thresholds.high_bpm
+    ax.axhspan(lo, mod, color=ZONE_COLOURS["low"], label=f"low < {mod:.0f} bpm", zorder=0)
+    ax.axhspan(mod, high, color=ZONE_COLOURS["moderate"],
+               label=f"moderate {mod:.0f}-{high:.0f} bpm", zorder=0)
+    ax.axhspan(high, hi, color=ZONE_COLOURS["high"], label=f"high ≥ {high:.0f} bpm", zorder=0)
     if thresholds.ceiling_bpm:
-        ax.axhline(thresholds.ceiling_bpm, color="#b2182b", ls="--", lw=1, label="ceiling")
+        ax.axhline(thresholds.ceiling_bpm, color="#b2182b", ls="--", lw=1,
+                   label=f"ceiling {thresholds.ceiling_bpm:.0f} bpm")
     first = True
     for i0, i1 in _runs(~out.valid):
         a = t_min[max(i0 - 1, 0)]

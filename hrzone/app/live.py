@@ -140,14 +140,29 @@ def live_thresholds(req: LiveRequest) -> Thresholds:
     return thresholds_for(req.opts, header, str(req.virtual))
 
 
-def run_live(req: LiveRequest, *, as_json: bool = False,
-             display: Callable[[CueSetup | None], Sink] | None = None,
-             notify: Callable[[str], None] | None = None) -> LiveOutcome:
-    """Run a live session to its end (or Ctrl-C) and save it when saving applies.
+@dataclass(slots=True)
+class LivePlan:
+    """A live session ready to run: the thresholds, the recording file, the cue setup (None when
+    the profile's [cues] table is broken and no cue is asked for) and the sinks."""
 
-    display: builds the panel sink from the cue setup (default build_display); notify: where
-    audio notes go.
-    """
+    req: LiveRequest
+    thresholds: Thresholds
+    record: Path
+    setup: CueSetup | None
+    sinks: list[Sink]
+
+    def coroutine(self, on_source: OnSource | None = None) -> Any:
+        """The session coroutine (run_source) for this plan."""
+        r = self.req
+        return run_source(device=r.device, strap=r.strap, record=self.record, virtual=r.virtual,
+                          speed=r.speed, sinks=self.sinks, thresholds=self.thresholds,
+                          on_source=on_source, setup=self.setup)
+
+
+def plan_live(req: LiveRequest, *, as_json: bool = False,
+              display: Callable[[CueSetup | None], Sink] | None = None,
+              notify: Callable[[str], None] | None = None) -> LivePlan:
+    """Everything a live session needs before it starts (see run_live for the arguments)."""
     thresholds = live_thresholds(req)
     record = req.record or default_record_path()
     needs_cues = req.audio != "off" or req.cue_log is not None or req.audio_out is not None
@@ -160,10 +175,12 @@ def run_live(req: LiveRequest, *, as_json: bool = False,
     panel = (display or (lambda s: build_display(as_json, s)))(setup)
     cues = cue_sink(req.audio, req.cue_log, req.audio_out, play=True, weekly=True,
                     setup=setup, notify=notify) if needs_cues else None
-    res = run_cancellable(run_source(
-        device=req.device, strap=req.strap, record=record, virtual=req.virtual,
-        speed=req.speed, sinks=[panel, *([cues] if cues is not None else [])],
-        thresholds=thresholds, setup=setup))
+    return LivePlan(req, thresholds, record, setup, [panel, *([cues] if cues is not None else [])])
+
+
+def finish_live(plan: LivePlan, res: SessionResult) -> LiveOutcome:
+    """Save a finished session when saving applies (module docstring) and say how it ended."""
+    req, record = plan.req, plan.record
     origin = "virtual" if req.virtual is not None else "device"
     save = req.save if req.save is not None else req.virtual is None
     saved, save_error = None, None
@@ -173,3 +190,15 @@ def run_live(req: LiveRequest, *, as_json: bool = False,
         except HrzoneError as e:  # e.g. the disk is full: the summary must still be shown
             save_error = str(e)
     return LiveOutcome(res.summary, record, saved, origin, save, res.recording_error, save_error)
+
+
+def run_live(req: LiveRequest, *, as_json: bool = False,
+             display: Callable[[CueSetup | None], Sink] | None = None,
+             notify: Callable[[str], None] | None = None) -> LiveOutcome:
+    """Run a live session to its end (or Ctrl-C) and save it when saving applies.
+
+    display: builds the panel sink from the cue setup (default build_display); notify: where
+    audio notes go. A server runs the same plan in its own event loop (app.sessions).
+    """
+    plan = plan_live(req, as_json=as_json, display=display, notify=notify)
+    return finish_live(plan, run_cancellable(plan.coroutine()))

@@ -22,8 +22,6 @@ except ImportError:  # pragma: no cover
 from hrzone.cli import cli
 from hrzone.cli.audio_options import audio_options
 from hrzone.cli.options import echo_json, json_option, threshold_options
-from hrzone.errors import DeviceError
-from hrzone.zones import Thresholds
 
 
 def virtual_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,23 +62,9 @@ def device_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @json_option
 def scan_cmd(timeout_s: float, virtual: str | None, speed: float, as_json: bool) -> None:
     """List heart-rate straps in range: name, address, signal strength, matched profile."""
-    from hrzone.app.live import virtual_air
-    from hrzone.ble.scan import scan
-    from hrzone.straps import load_straps
+    from hrzone.app.straps import find_straps
 
-    async def go() -> list[Any]:
-        profiles = load_straps()
-        if virtual is None:
-            return await scan(profiles, timeout_s=timeout_s)
-        air = virtual_air(virtual, speed or 0)
-        _, scanner_cls = air.backends()
-        try:
-            return await scan(profiles, timeout_s=min(timeout_s, 1.0), clock=air.clock,
-                              backend=scanner_cls)
-        finally:
-            await air.aclose()
-
-    found = asyncio.run(go())
+    found = asyncio.run(find_straps(timeout_s, virtual, speed))
     if as_json:
         echo_json([f.to_json() for f in found])
         return
@@ -260,13 +244,11 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
     from hrzone.display import make_calibration_display
     from hrzone.profile import load_profile, profile_thresholds
     from hrzone.runner import run_cancellable
-    from hrzone.zones import resolve_thresholds
+    from hrzone.app.calibration import provisional_thresholds
 
     if from_ is None:
         record = record or default_record_path()
-        # The core needs thresholds; the display hides zones during the test (heart rate and
-        # marks only), so these never reach the screen.
-        provisional = resolve_thresholds("bpm", moderate=100, high=140)
+        provisional = provisional_thresholds()   # zones are hidden during the test
         stop = threading.Event()
         readers: list[threading.Thread] = []
 
@@ -309,28 +291,10 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
             keys = _keys(sys.stdin) if single else iter(lambda: click.getchar().lower(), None)
             save = _ask_yes_no("Save them in your profile?", keys)
     if save:
-        _save_thresholds(th)
+        from hrzone.app.calibration import save_thresholds
+
+        offer = save_thresholds(th)
         if not as_json:
             click.echo("Saved (method bpm) in your profile.")
-            _offer_recompute(th)
-
-
-def _offer_recompute(th: Thresholds) -> None:
-    """One line: what `hrzone log recompute` would change with the thresholds just saved."""
-    from hrzone.app.history import recompute_offer
-
-    offer = recompute_offer("moderate_bpm", th)
-    if offer:
-        click.echo(offer)
-
-
-def _save_thresholds(th: Thresholds) -> None:
-    """Write bpm thresholds into the user profile (hrzone.profile)."""
-    try:
-        from hrzone.profile import load_profile, save_raw
-    except ImportError as e:  # pragma: no cover - the profile module ships with hrzone
-        raise DeviceError(f"cannot save thresholds: {e}") from None
-    prof = load_profile()
-    raw = dict(prof.raw)
-    raw.update(method="bpm", moderate_bpm=th.moderate_bpm, high_bpm=th.high_bpm)
-    save_raw(raw, prof.path)
+            if offer:
+                click.echo(offer)
