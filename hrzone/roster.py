@@ -95,7 +95,7 @@ def check_strap(strap: str, where: str = "strap") -> str:
                           "`hrzone scan` lists them)")
     if MAC.match(s) or UUID.match(s):
         return s.upper()
-    if ":" in s or re.fullmatch(r"[0-9A-Fa-f-]{20,}", s):
+    if ":" in s or re.fullmatch(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f-]*", s):
         raise RosterError(f"{where}: {s!r} is not a Bluetooth address (AA:BB:CC:DD:EE:FF) "
                           "nor a device UUID; give the address or the advertised name")
     if len(s) > MAX_NAME or not s.isprintable():

@@ -62,7 +62,7 @@ def cli(debug: bool) -> None:
 COMMANDS = {
     "summary": "summary", "replay": "replay", "demo": "replay", "simulate": "simulate",
     "scan": "live", "live": "live", "calibrate": "live", "profile": "profile", "log": "log",
-    "week": "week", "weeks": "week", "plot": "plot", "export": "export",
+    "week": "week", "weeks": "week", "plot": "plot", "export": "export", "class": "klass",
 }
 
 
