@@ -125,8 +125,12 @@ def roster_rm(name: str, yes: bool) -> None:
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
     from hrzone.app.group import parse_duration
+    from hrzone.errors import HrzoneError
 
-    return None if value is None else parse_duration(value)
+    try:
+        return None if value is None else parse_duration(value)
+    except HrzoneError as e:
+        raise click.BadParameter(str(e).removeprefix(f"--for {value!r}: ")) from None
 
 
 @class_group.command("run")

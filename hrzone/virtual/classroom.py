@@ -82,12 +82,14 @@ def class_plan(p: Person, duration_s: int, index: int) -> dict[str, Any]:
     # those with a ceiling and an even index pass it on every push (the room says so)
     over = t.ceiling_bpm is not None and index % 2 == 0
     push = work(t.ceiling_bpm + 8) if over else work((t.high_bpm + 4) * effort)  # type: ignore[operator]
-    segs: list[dict[str, Any]] = [{"duration_s": min(180, duration_s), "workload": work(rest + 15),
+    # block lengths scale with the class, so a short test class has pushes too
+    warm_s, steady_s = min(180, duration_s // 10), min(240, max(60, duration_s // 5))
+    segs: list[dict[str, Any]] = [{"duration_s": max(10, warm_s), "workload": work(rest + 15),
                                    "label": "warm-up"}]
     left = duration_s - segs[0]["duration_s"]
     k = 0
     while left > 0:
-        for d, w, label in ((240, steady, "steady"), (60, push, "push")):
+        for d, w, label in ((steady_s, steady, "steady"), (60, push, "push")):
             d = min(d, left)
             if d > 0:
                 segs.append({"duration_s": d, "workload": w, "label": f"{label} {k + 1}"})
