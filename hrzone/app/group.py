@@ -27,16 +27,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hrzone import arbiter, roster, store
+from hrzone import roster, store
 from hrzone.app.monitor import ClassMonitor
-from hrzone.arbiter import RoomCue, RoomRules, RoomState
+from hrzone.app.room import Room, RoomSink, room_voice
+from hrzone.arbiter import RoomCue, RoomRules
 from hrzone.classtable import ClassRow, class_row
-from hrzone.cues import Cue
 from hrzone.errors import DeviceError, HrzoneError, PlanError
 from hrzone.roster import Person
 from hrzone.session import SessionResult, Sink, run_session
-from hrzone.signal import pipeline
-from hrzone.signal.pipeline import Output
 
 DEFAULT_VIRTUAL_S = 20 * 60     # a virtual class without --for lasts 20 minutes
 SCAN_S = 10.0                   # the one scan at the start (clock seconds)
@@ -109,56 +107,6 @@ class ClassOutcome:
     def to_json(self) -> list[dict[str, Any]]:
         """`class run --json`: one object per person (the class table row)."""
         return [r.to_json() for r in self.rows]
-
-
-class Room:
-    """The room's voice around the pure arbiter: participants' cue stages offer, the class
-    clock ticks it, and what it says goes to the monitor and the speaker (a CueSink)."""
-
-    def __init__(self, rules: RoomRules, now_s: Callable[[], float], *,
-                 monitor: ClassMonitor | None = None, voice: Sink | None = None,
-                 on_say: Callable[[RoomCue], None] | None = None):
-        self.rules = rules
-        self.now_s = now_s
-        self.state = RoomState()
-        self.monitor = monitor
-        self.voice = voice
-        self.on_say = on_say
-        self.said: list[RoomCue] = []
-
-    def offer(self, person: str, cue: Cue) -> None:
-        self.state = arbiter.offer(person, cue, self.now_s(), self.state, self.rules)
-        self.tick()
-
-    def tick(self) -> None:
-        if not self.state.queue:
-            return
-        t = self.now_s()
-        said, self.state = arbiter.step(t, self.state, self.rules)
-        for c in said:
-            self.said.append(c)
-            if self.monitor is not None:
-                self.monitor.said(c)
-            if self.voice is not None:
-                self.voice.on_cue(Cue(t, c.kind, c.priority, c.text, f"{c.person}:{c.key}",
-                                      "ceiling" if c.kind == "ceiling" else "info"))
-            if self.on_say is not None:
-                self.on_say(c)
-
-
-class RoomSink(Sink):
-    """Hands one participant's cues to the room; each of their outputs ticks the room."""
-
-    def __init__(self, name: str, room: Room):
-        self.name = name
-        self.room = room
-
-    def on_cue(self, cue: object) -> None:
-        assert isinstance(cue, Cue)
-        self.room.offer(self.name, cue)
-
-    def on_output(self, out: Output, state: pipeline.State) -> None:
-        self.room.tick()
 
 
 @dataclass(slots=True)
@@ -321,6 +269,8 @@ def class_people(req: ClassRequest) -> tuple[list[Person], bool]:
                              "or `roster import` (or try `hrzone class run --virtual 12`)")
         return everyone, False
     n = int(req.virtual)
+    if n < 1:
+        raise ClassError(f"--virtual {n}: give at least 1 virtual strap")
     if everyone:
         if n > len(everyone):
             raise ClassError(f"--virtual {n}: the roster has {len(everyone)} people; give at "
@@ -435,15 +385,6 @@ def save_results(members: list[Member], results: dict[str, SessionResult | BaseE
                         session_id=None if saved is None else saved.id)
         out.append(PersonResult(p, res, row, saved, reconnects.get(p.name, 0), error))
     return out
-
-
-def room_voice(req: ClassRequest) -> Sink | None:
-    """The room's speaker (and cue log): a CueSink, or None when silent."""
-    if req.audio == "off" and req.cue_log is None:
-        return None
-    from hrzone.audio.sink import CueSink
-
-    return CueSink(audio=req.audio, play=req.audio != "off", cue_log=req.cue_log)
 
 
 def run_class(req: ClassRequest, monitor: ClassMonitor | None = None, *,
