@@ -129,6 +129,23 @@ def m005_hints(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE hints (key TEXT PRIMARY KEY, said TEXT NOT NULL) WITHOUT ROWID")
 
 
+@migration
+def m020_people(db: sqlite3.Connection) -> None:
+    # The class roster (hrzone.roster): each participant's strap, thresholds, target and cue
+    # settings. Their sessions live in their own history (paths.person_dir), not in this one.
+    db.execute("""
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: it names the person's folder
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            strap TEXT NOT NULL,
+            thresholds TEXT NOT NULL,              -- JSON of zones.Thresholds
+            options TEXT NOT NULL,                 -- JSON of the threshold options given
+            target TEXT NOT NULL,
+            cues TEXT NOT NULL,                    -- JSON of the cue settings given
+            added TEXT NOT NULL
+        )""")
+
+
 def _apply_migrations(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
     done = {r[0] for r in db.execute("SELECT name FROM _migrations")}

@@ -67,6 +67,8 @@ def test_every_command_leaves_only_private_folders_and_files_under_umask_000(
     run("plot", str(WALK), "-o", str(out / "walk.png"))
     run("export", str(WALK), "--tcx", str(out / "walk.tcx"), "--csv", str(out / "walk.csv"))
     run("live", "--virtual", str(WALK), "--speed", "0", "--save", "--audio", "off")
+    run("class", "run", "--virtual", "3", "--speed", "0", "--for", "1m", "--csv",
+        str(out / "class.csv"))
 
     created = list(_walk(home))
     assert home / "data" / "recordings" in created and home / "data" / "history.db" in created
@@ -77,7 +79,8 @@ def test_every_command_leaves_only_private_folders_and_files_under_umask_000(
         want = 0o700 if p.is_dir() else 0o600
         assert _mode(p) == want, f"{p} is {_mode(p):o}"
     outputs = sorted(p.name for p in out.iterdir())
-    assert outputs == ["cues.jsonl", "cues.wav", "sim.jsonl", "sim.truth.json", "walk.csv",
+    assert any((home / "data" / "people").glob("*/recordings/class-*.jsonl"))
+    assert outputs == ["class.csv", "cues.jsonl", "cues.wav", "sim.jsonl", "sim.truth.json", "walk.csv",
                        "walk.png", "walk.tcx", "week.png"]  # no temporary file left
     for p in out.iterdir():
         assert _mode(p) == 0o600, f"{p} is {_mode(p):o}"

@@ -109,11 +109,13 @@ def _felt(path: str | os.PathLike[str]) -> str:
 
 def export_session(ref: str, opts: Mapping[str, Any] | None = None, fmt: str | None = None, *,
                    tcx: str | os.PathLike[str] | None = None,
-                   csv: str | os.PathLike[str] | None = None) -> list[Path]:
+                   csv: str | os.PathLike[str] | None = None,
+                   person: str | None = None) -> list[Path]:
     """Export a history session (id) or a workout file as TCX and/or CSV; returns the paths.
 
     A stored session keeps the thresholds it was credited with unless options are given; a file
-    gets them as every command does (options > profile > its header).
+    gets them as every command does (options > profile > its header). person: the id is in
+    that class participant's own history (hrzone.app.roster).
     """
     from hrzone import store
     from hrzone.export import track_from_per_second, track_from_workout, write_csv, write_tcx
@@ -122,7 +124,9 @@ def export_session(ref: str, opts: Mapping[str, Any] | None = None, fmt: str | N
         w = load(ref, fmt)
         track = track_from_workout(w, thresholds_for(opts, w.header, str(w.path)))
     else:
-        db = store.open_db()
+        if person is not None:
+            from hrzone.app.roster import person_db
+        db = store.open_db() if person is None else person_db(person)
         try:
             s = store.get_session(db, int(ref))
             thr = thresholds_for_session(opts, s.thresholds, f"session {s.id}")

@@ -23,27 +23,38 @@ def parse_date(text: str, what: str = "--date") -> date:
         raise HrzoneError(f"{what} {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def week_view(week: str | None = None, on: date | None = None,
-              today: date | None = None) -> dict[str, Any]:
-    """The user's week labelled `week` ('2026-W47'), or holding `on`, or the current one.
-
-    "other_thresholds" counts the week's sessions credited with other thresholds than the
-    profile's current ones (see history.recompute).
-    """
+def _history(person: str | None) -> tuple[Any, Any, Any]:
+    """(profile, open history, current thresholds) of the user, or of a class participant
+    (their own history, thresholds and goal; hrzone.app.roster)."""
     from hrzone.profile import load_profile, profile_thresholds
 
-    if week and on:
-        raise HrzoneError("give a week or a date, not both")
+    if person is not None:
+        from hrzone.app.roster import find_person, person_db, person_profile
+        p = find_person(person)
+        return person_profile(p), person_db(p), p.thresholds
     prof = load_profile()
-    today = today or datetime.now(prof.tz()).date()
-    start = parse_week(week, prof.week_start_day) if week else \
-        week_start_of(on or today, prof.week_start_day)
     try:
         current = profile_thresholds(prof)
     except ProfileError:
         current = None  # a broken profile must not hide the week
-    db = store.open_db()
+    return prof, store.open_db(), current
+
+
+def week_view(week: str | None = None, on: date | None = None,
+              today: date | None = None, person: str | None = None) -> dict[str, Any]:
+    """The user's week labelled `week` ('2026-W47'), or holding `on`, or the current one;
+    with `person`, that class participant's week in their own history.
+
+    "other_thresholds" counts the week's sessions credited with other thresholds than the
+    profile's current ones (see history.recompute).
+    """
+    if week and on:
+        raise HrzoneError("give a week or a date, not both")
+    prof, db, current = _history(person)
+    today = today or datetime.now(prof.tz()).date()
     try:
+        start = parse_week(week, prof.week_start_day) if week else \
+            week_start_of(on or today, prof.week_start_day)
         rep = store.week_view(db, prof, start, today, current)
         credited = week_credited_min(store.day_totals(db, start, start + timedelta(days=6)), start)
         rep.update(week_mix(db, prof, start, today, credited, int(rep["goal"])))
@@ -53,12 +64,11 @@ def week_view(week: str | None = None, on: date | None = None,
         db.close()
 
 
-def weeks_view(last: int = 12, until: date | None = None) -> list[dict[str, Any]]:
-    """One row per week, oldest first, for the `last` weeks up to the one holding `until`."""
-    from hrzone.profile import load_profile
-
-    prof = load_profile()
-    db = store.open_db()
+def weeks_view(last: int = 12, until: date | None = None,
+               person: str | None = None) -> list[dict[str, Any]]:
+    """One row per week, oldest first, for the `last` weeks up to the one holding `until`
+    (with `person`: that class participant's weeks)."""
+    prof, db, _ = _history(person)
     try:
         rows = store.weeks_view(db, prof, last, until)
         starts = [date.fromisoformat(r["start"]) for r in rows]

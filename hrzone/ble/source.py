@@ -144,12 +144,13 @@ class BleSource(HeartRateSource):
 
     # --- opening --------------------------------------------------------------------------
 
-    async def open(self) -> DeviceInfo:
+    async def open(self, found: Found | None = None) -> DeviceInfo:
         """Scan, connect, read device information, subscribe; return what is known of it.
 
+        found: a strap already heard by a scan (a class scans once for everyone), else scan.
         Time 0 of the recording is the moment the first connection is made.
         """
-        found = choose(await self._scan(self.opt.scan_s), self.target)
+        found = found or choose(await self._scan(self.opt.scan_s), self.target)
         self.found = found
         await self._connect(found)
         self.strap = (get_strap(self.forced_strap, self.straps) if self.forced_strap

@@ -63,6 +63,7 @@ COMMANDS = {
     "summary": "summary", "replay": "replay", "demo": "replay", "simulate": "simulate",
     "scan": "live", "live": "live", "calibrate": "live", "profile": "profile", "log": "log",
     "week": "week", "weeks": "week", "plot": "plot", "export": "export", "serve": "serve",
+    "class": "klass",
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from hrzone.cli import cli
-from hrzone.cli.options import threshold_options
+from hrzone.cli.options import person_option, threshold_options
 
 
 @cli.command("export")
@@ -17,11 +17,13 @@ from hrzone.cli.options import threshold_options
 @click.option("--csv", "csv_", type=click.Path(path_type=Path), help="Write CSV here.")
 @click.option("--format", "fmt", help="Input file format (default: detected from the content).")
 @threshold_options
-def export(session: str, tcx: Path | None, csv_: Path | None, fmt: str | None, **opts: Any) -> None:
+@person_option
+def export(session: str, tcx: Path | None, csv_: Path | None, fmt: str | None,
+           person: str | None, **opts: Any) -> None:
     """Export SESSION (a history id from `hrzone log list`, or a workout file) as TCX or CSV."""
     if tcx is None and csv_ is None:
         raise click.UsageError("give --tcx FILE and/or --csv FILE")
     from hrzone.app.files import export_session
 
-    for path in export_session(session, opts, fmt, tcx=tcx, csv=csv_):
+    for path in export_session(session, opts, fmt, tcx=tcx, csv=csv_, person=person):
         click.echo(f"wrote {path}")

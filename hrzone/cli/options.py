@@ -36,6 +36,12 @@ def threshold_options(f: F) -> F:
     return f
 
 
+def person_option(f: F) -> F:
+    """--person NAME: a class participant's own history instead of yours."""
+    return click.option("--person", metavar="NAME",
+                        help="A class participant's own history (`hrzone class roster`).")(f)
+
+
 def json_option(f: F) -> F:
     """--json: machine-readable output."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)

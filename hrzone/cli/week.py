@@ -9,7 +9,7 @@ import click
 
 from hrzone.app.weeks import parse_date, week_view, weeks_view
 from hrzone.cli import cli
-from hrzone.cli.options import echo_json, json_option
+from hrzone.cli.options import echo_json, json_option, person_option
 
 
 def _bar(credited: float, goal: int, width: int = 30) -> str:
@@ -22,14 +22,16 @@ def _bar(credited: float, goal: int, width: int = 30) -> str:
 @click.option("--date", "on_date", metavar="YYYY-MM-DD", help="Show the week holding this date.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path),
               help="Also draw the week as a PNG (per-day stacked bars, goal line).")
+@person_option
 @json_option
-def week(week_label: str | None, on_date: str | None, plot_path: Path | None, as_json: bool) -> None:
+def week(week_label: str | None, on_date: str | None, plot_path: Path | None, as_json: bool,
+         person: str | None) -> None:
     """This week (or another): credited minutes against your goal per day, strength, cardio,
     stretching and balance days against theirs, how sessions felt, your streak, and one
     suggestion for the rest of the week."""
     if week_label and on_date:
         raise click.UsageError("give --week or --date, not both")
-    rep = week_view(week_label, parse_date(on_date) if on_date else None)
+    rep = week_view(week_label, parse_date(on_date) if on_date else None, person=person)
     if plot_path is not None:
         from hrzone.plot import plot_week
         plot_week(rep, plot_path)
@@ -92,11 +94,12 @@ def _print_week(rep: dict[str, Any]) -> None:
               help="Number of weeks up to the current one.")
 @click.option("--date", "on_date", metavar="YYYY-MM-DD",
               help="End with the week holding this date (default: this week).")
+@person_option
 @json_option
-def weeks(last: int, on_date: str | None, as_json: bool) -> None:
+def weeks(last: int, on_date: str | None, as_json: bool, person: str | None) -> None:
     """One line per week: credited minutes against the goal, and the days of each kind
     (strength, cardio, stretching, balance) against theirs."""
-    rows = weeks_view(last, parse_date(on_date) if on_date else None)
+    rows = weeks_view(last, parse_date(on_date) if on_date else None, person=person)
     if as_json:
         echo_json(rows)
         return
