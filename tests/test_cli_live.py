@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -289,6 +290,9 @@ def _tmux(tmp_path: Path) -> Callable[..., str]:
     import subprocess
 
     if shutil.which("tmux") is None:
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail("tmux is not installed but CI=true: the terminal tests must run in CI "
+                        "(.ci/run installs it with apt-get install tmux)")
         pytest.skip("tmux is not installed (apt-get install tmux): the terminal test needs it")
     sock = str(tmp_path / "tmux.sock")
 
