@@ -19,6 +19,12 @@ class ImportFormatError(HrzoneError):
     """A workout file from another device (FIT, TCX, GPX, CSV) cannot be read."""
 
 
+class NotAWorkout(ImportFormatError):
+    """A file that is not a workout at all (an image, a PDF, another app's JSON, a wellness FIT
+    file, a route): skipped with its short reason inside folders and archives, an error when
+    named alone."""
+
+
 class ThresholdError(HrzoneError):
     """Intensity thresholds or the values they are computed from are impossible."""
 
