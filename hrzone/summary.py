@@ -95,6 +95,7 @@ class Summary:
             "samples": self.samples,
             "cues": [c.to_json() for c in self.cues],
             "warnings": list(self.warnings),
+            "activity": {"name": self.meta.get("name"), "sport": self.meta.get("sport")},
         }
 
 

@@ -80,8 +80,8 @@ def _json_kind(head: bytes) -> str | None:
     if text[:1] not in (b"{", b"["):
         return None
     if b'"hrzone-sim-truth"' in text[:4096]:
-        return "hrzone simulator ground truth (.truth.json), not a recording"
-    return "a JSON file (not a workout file hrzone reads)"
+        return "hrzone simulator ground truth (.truth.json)"
+    return "a JSON file"
 
 
 _NOT_WORKOUTS: tuple[tuple[Callable[[bytes], bool], str], ...] = (
@@ -115,7 +115,7 @@ def detect_head(head: bytes, name: str) -> Format:
     that are not workouts or of no known format (one short line naming the file)."""
     lname = name.lower()
     if not head:
-        fail(name, "empty file")
+        fail(name, "file is empty")
     if kind_of(head) == "zip":
         not_a_workout(name, "a zip archive inside a file that is not one")
     for f in REGISTRY:
@@ -123,7 +123,7 @@ def detect_head(head: bytes, name: str) -> Format:
             return f
     why = not_workout_reason(head)
     if why is not None:
-        not_a_workout(name, why)
+        not_a_workout(name, f"{why}, not a workout file")
     for f in REGISTRY:
         if f.weak and f.sniff(head, lname):
             return f

@@ -69,7 +69,9 @@ class Entry:
     member: the member's name inside `file`, None for a file on disk;
     meta: facts the export's index gives (Strava activities.csv: ("name", ...), ("sport", ...));
     skip: why this is not a workout, known without reading it ('' = read it);
-    error: why it cannot be read at all (a missing file, a damaged archive; '' = none).
+    error: why it cannot be read at all (a missing file, a damaged archive; '' = none);
+    explicit: named on the command line itself (not found in a folder or an archive): a file
+    that is not a workout is then an error, not a skip.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Entry:
     meta: tuple[tuple[str, str], ...] = ()
     skip: str = ""
     error: str = ""
+    explicit: bool = False
 
     @classmethod
     def of(cls, path: str | os.PathLike[str]) -> Entry:
@@ -311,8 +314,10 @@ def _expand_arg(exp: Expansion, arg: str) -> list[Entry]:
     if p.is_dir():
         return _annotate(_walk(exp, p), str(p))
     if p.exists() or not inside_archive(p):
-        return _expand_file(exp, Entry.of(arg), 0)
-    return _member_of(exp, p)
+        found = _expand_file(exp, Entry.of(arg), 0)
+    else:
+        found = _member_of(exp, p)
+    return [replace(e, explicit=True) if e.name in (arg, str(p)) else e for e in found]
 
 
 def _walk(exp: Expansion, folder: Path) -> list[Entry]:
