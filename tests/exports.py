@@ -12,6 +12,7 @@ Nothing here is committed data: everything is generated at test or bench time.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import random
@@ -374,18 +375,20 @@ def strava_zip(folder: Path, files: Sequence[tuple[str, bytes, str, str]],
     """A Strava bulk export: activities/<id>.<ext>.gz for each (ext, bytes, name, type), the
     activities.csv index (quoted names, a multi-line description), profile files and a photo."""
     out = folder / name
-    rows = [STRAVA_HEADER]
+    buf = io.StringIO()
+    rows = csv.writer(buf, lineterminator="\n")
+    rows.writerow(STRAVA_HEADER.split(","))
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for i, (ext, data, title, kind) in enumerate(files):
             aid = 1000000000 + i
             fn = f"activities/{aid}.{ext}.gz"
             z.writestr(fn, gzip.compress(data, mtime=0))
-            desc = '"Felt good.\nLegs heavy at the end."' if i % 2 else ""
-            rows.append(f'{aid},"Mar 1, 2021, 7:00:00 AM","{title}",{kind},{desc},1800,5.0,'
-                        f"150,40,false,,,{fn},60,,1800,1700,5000,4.1")
-        rows.append('999,"Mar 9, 2021, 7:00:00 AM","Manual entry",Run,,1800,5.0,,,false,,,,60,'
-                    ',1800,1800,5000,')
-        z.writestr("activities.csv", "\n".join(rows) + "\n")
+            desc = "Felt good.\nLegs heavy at the end." if i % 2 else ""
+            rows.writerow([aid, "Mar 1, 2021, 7:00:00 AM", title, kind, desc, 1800, 5.0, 150, 40,
+                           "false", "", "", fn, 60, "", 1800, 1700, 5000, 4.1])
+        rows.writerow([999, "Mar 9, 2021, 7:00:00 AM", "Manual entry", "Run", "", 1800, 5.0, "",
+                       "", "false", "", "", "", 60, "", 1800, 1800, 5000, ""])
+        z.writestr("activities.csv", buf.getvalue())
         z.writestr("profile.csv", "Athlete ID,Email Address,First Name\n1,a@b.c,Alice\n")
         z.writestr("bikes.csv", "Bike Name,Bike Brand,Bike Model\nRoad,Canyon,Endurace\n")
         z.writestr("media/photo1.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200))

@@ -154,6 +154,9 @@ def show(session_id: int, as_json: bool) -> None:
     m = d["minutes"]
     click.echo(f"session {d['id']}: {d['path']} ({d['format']}{', RR' if d['has_rr'] else ''})"
                + ("" if d["origin"] == "device" else f", {d['origin']} session"))
+    activity = d["summary"].get("activity") or {}
+    if activity.get("name") or activity.get("sport"):
+        click.echo(" - ".join(str(x) for x in (activity.get("name"), activity.get("sport")) if x))
     click.echo(f"start {d['start']}, {d['duration_s'] / 60:.1f} min, valid {d['valid_s'] / 60:.1f} min")
     click.echo(f"moderate {m['moderate']:.1f} min, vigorous {m['vigorous']:.1f} min, "
                f"credited {m['credited']:.1f} min")

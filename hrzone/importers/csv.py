@@ -172,10 +172,11 @@ def _header(src: Source, fh: BinaryIO, time_col: str | None, hr_col: str | None,
     if len(first.rstrip("\r\n")) > MAX_LINE_CHARS:
         fail(path, f"line 1: longer than {MAX_LINE_CHARS} characters")
     if not first.strip():
-        fail(path, "line 1: empty header (expected column names)")
+        not_a_workout(path, "line 1: empty header (expected column names)")
     delim = max(";,\t", key=first.count)
     if first.count(delim) == 0:
-        fail(path, "line 1: not a CSV header (no ';', ',' or tab separated column names)")
+        not_a_workout(path, "line 1: not a CSV header (no ';', ',' or tab separated column "
+                            "names)")
     try:
         header = next(_csv.reader([first.rstrip("\r\n")], delimiter=delim))
     except (_csv.Error, StopIteration):
