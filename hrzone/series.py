@@ -7,7 +7,7 @@ with a per-sample count, so a chunk of samples can be sliced without copying bea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,9 +142,25 @@ for _name in ("t_s", "hr_bpm", "contact", "rr_count", "rr_ms", "brk"):
                                             doc=f"The whole series' {_name} (built on first use)."))
 
 
-def iter_chunks(series: Series) -> Iterable[Series]:
-    """A series' samples in chunks: a StreamedSeries' own chunks, else the series itself."""
-    return series.chunks() if isinstance(series, StreamedSeries) else (series,)
+CHUNK_SAMPLES = 65536
+"""Samples per chunk when a series is fed to the core piecewise (the core's intermediate arrays
+stay small; results do not depend on the chunking)."""
+
+
+def iter_chunks(series: Series, size: int = CHUNK_SAMPLES) -> Iterable[Series]:
+    """A series' samples in chunks of at most `size`: a StreamedSeries' own chunks (each cut
+    again to `size`), else slices of the series."""
+    parts = series.chunks() if isinstance(series, StreamedSeries) else (series,)
+    for part in parts:
+        n = len(part)
+        if n <= size:
+            yield part
+            continue
+        off = part.rr_offsets()
+        for a in range(0, n, size):
+            b = min(a + size, n)
+            yield Series(part.t_s[a:b], part.hr_bpm[a:b], part.contact[a:b],
+                         part.rr_count[a:b], part.rr_ms[off[a]:off[b]], part.brk[a:b])
 
 
 @dataclass(frozen=True, slots=True)

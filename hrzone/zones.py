@@ -234,6 +234,41 @@ def _hyst_zone(current: int, hr: float, t: Thresholds, margin: float) -> int:
     return z
 
 
+class _CalmRuns:
+    """Where the calm runs of a chunk end, per announced zone and ceiling state: a sample is
+    calm when it is valid, follows the previous sample within signal_lost_s, sits in the
+    announced zone without hysteresis (raw zone == announced) and leaves the ceiling candidate
+    as it is."""
+
+    __slots__ = ("_breaks", "_base", "_ceiling_ok", "_raw")
+
+    def __init__(self, t_s: np.ndarray, hr_bpm: np.ndarray, valid: np.ndarray,
+                 thresholds: Thresholds, config: CueConfig) -> None:
+        n = t_s.shape[0]
+        gap_ok = np.zeros(n, bool)
+        gap_ok[1:] = np.diff(t_s) < config.signal_lost_s
+        self._base = np.asarray(valid, bool) & gap_ok
+        with np.errstate(invalid="ignore"):
+            self._raw = np.where(hr_bpm >= thresholds.high_bpm, HIGH,
+                                 np.where(hr_bpm >= thresholds.moderate_bpm, MODERATE, LOW))
+            c = thresholds.ceiling_bpm
+            self._ceiling_ok = (None if c is None else
+                                (~(hr_bpm >= c), ~(hr_bpm < c - config.margin_bpm)))
+        self._breaks: dict[tuple[int, int], np.ndarray] = {}
+
+    def end(self, i: int, zone: int, above: int) -> int:
+        """The first index >= i that is not calm for (zone, above) (len when none)."""
+        key = (zone, above)
+        br = self._breaks.get(key)
+        if br is None:
+            calm = self._base & (self._raw == zone)
+            if self._ceiling_ok is not None:
+                calm &= self._ceiling_ok[above]
+            br = self._breaks[key] = np.flatnonzero(~calm)
+        k = int(np.searchsorted(br, i))
+        return int(br[k]) if k < br.shape[0] else self._base.shape[0]
+
+
 def track_cues(
     t_s: np.ndarray, hr_bpm: np.ndarray, valid: np.ndarray, state: CueState,
     thresholds: Thresholds, config: CueConfig,
@@ -247,12 +282,18 @@ def track_cues(
     signal, last_valid, started = state.signal, state.last_valid_t, state.started
     margin, dwell = config.margin_bpm, config.dwell_s
     ceiling = thresholds.ceiling_bpm
-    out = np.empty(t_s.shape[0], np.int8)
+    n = t_s.shape[0]
+    out = np.empty(n, np.int8)
     events: list[CueEvent] = []
     tl = t_s.tolist()
     hl = hr_bpm.tolist()
     vl = valid.tolist()
-    for i in range(len(tl)):
+    # Fast-forward over calm runs: while the announced zone holds and nothing is pending, a
+    # valid sample in that zone (no gap, no ceiling change) changes nothing but last_valid, so
+    # such runs are skipped whole; every other sample takes the step below.
+    calm = _CalmRuns(t_s, hr_bpm, valid, thresholds, config) if n > 64 else None
+    i = 0
+    while i < n:
         t = tl[i]
         if not vl[i]:
             if not started:
@@ -261,6 +302,7 @@ def track_cues(
                 signal = 0
                 events.append(CueEvent(t, "signal", 0, 1, float("nan")))
             out[i] = zone
+            i += 1
             continue
         hr = hl[i]
         started = True
@@ -286,6 +328,13 @@ def track_cues(
                 events.append(CueEvent(t, "ceiling", a_cand, above, hr))
                 above = a_cand
         out[i] = zone
+        i += 1
+        if calm is not None and cand == zone != INVALID and a_cand == above:
+            j = calm.end(i, zone, a_cand)
+            if j > i:
+                out[i:j] = zone
+                last_valid = tl[j - 1]
+                i = j
     new = replace(state, zone=zone, candidate=cand, candidate_since=cand_since, above=above,
                   above_candidate=a_cand, above_since=a_since, signal=signal,
                   last_valid_t=last_valid, started=started)

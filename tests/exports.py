@@ -466,3 +466,64 @@ def fit_file(file_type: str = "monitoring_b", start: datetime = datetime(2021, 3
     header += struct.pack("<H", _crc(bytes(header)))
     data = bytes(header) + bytes(body)
     return data + struct.pack("<H", _crc(data))
+
+
+# --- shifting a FIT file in time ---------------------------------------------------------------
+
+_DATE_FIELDS = {0: (4,), 18: (2,), 19: (2,), 34: (5,)}
+"""date_time fields besides `timestamp` (253): file_id.time_created, session and lap
+start_time, activity.local_timestamp."""
+
+
+def shift_fit(data: bytes, seconds: int) -> bytes:
+    """The FIT file with every date moved by `seconds` (timestamps, start times; device-relative
+    and invalid values left alone) and its CRCs recomputed: the same activity on another day."""
+    out = bytearray(data)
+    pos = 0
+    while pos + 12 <= len(out) and out[pos + 8:pos + 12] == b".FIT":
+        hsize = out[pos]
+        size = struct.unpack_from("<I", out, pos + 4)[0]
+        body = pos + hsize
+        end = body + size
+        if end + 2 > len(out):
+            raise ValueError("truncated FIT file")
+        defs: dict[int, tuple[str, int, list[tuple[int, int]], int]] = {}
+        i = body
+        while i < end:
+            h = out[i]
+            i += 1
+            if h & 0x80:  # compressed timestamp header: a data message without field 253
+                local = (h >> 5) & 0x3
+                i = _shift_fields(out, i, defs[local], seconds, skip_253=True)
+            elif h & 0x40:
+                local = h & 0x0F
+                arch = "<" if out[i + 1] == 0 else ">"
+                glob = struct.unpack_from(arch + "H", out, i + 2)[0]
+                n = out[i + 4]
+                fields = [(out[i + 5 + 3 * k], out[i + 6 + 3 * k]) for k in range(n)]
+                i += 5 + 3 * n
+                dev = 0
+                if h & 0x20:
+                    nd = out[i]
+                    dev = sum(out[i + 2 + 3 * k] for k in range(nd))
+                    i += 1 + 3 * nd
+                defs[local] = (arch, glob, fields, dev)
+            else:
+                i = _shift_fields(out, i, defs[h & 0x0F], seconds)
+        crc = _crc(bytes(out[pos:end]))
+        struct.pack_into("<H", out, end, crc)
+        pos = end + 2
+    return bytes(out)
+
+
+def _shift_fields(out: bytearray, i: int, d: tuple[str, int, list[tuple[int, int]], int],
+                  seconds: int, skip_253: bool = False) -> int:
+    arch, glob, fields, dev = d
+    dates = _DATE_FIELDS.get(glob, ())
+    for num, size in fields:
+        if size == 4 and (num == 253 or num in dates):
+            v = struct.unpack_from(arch + "I", out, i)[0]
+            if 0x10000000 <= v < 0xFFFFFFFF:
+                struct.pack_into(arch + "I", out, i, v + seconds)
+        i += size
+    return i + dev
