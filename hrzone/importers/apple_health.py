@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ class _Dates:
                 y, mo, d = int(m[1]), int(m[2]), int(m[3])
                 off = (int(m[8]) * 3600 + int(m[9]) * 60) * (1 if m[7] == "+" else -1)
                 base = datetime(y, mo, d, tzinfo=UTC).timestamp() - off
-                if len(self._days) > 100_000:
+                if len(self._days) > 4096:
                     self._days.clear()
                 self._days[key] = base
             h, mi, s = int(text[11:13]), int(text[14:16]), int(text[17:19])
@@ -101,7 +102,11 @@ class _Workout:
     device: str | None
     duration_s: float | None
     pauses: list[tuple[float, float]] = field(default_factory=list)
-    hr: list[tuple[float, float, str]] = field(default_factory=list)
+    # heart rate inside the workout: time (epoch s), bpm, source (index into _Sources): compact
+    # arrays (20 bytes a sample), as a long export holds millions of samples
+    hr_t: array = field(default_factory=lambda: array("d"))
+    hr_v: array = field(default_factory=lambda: array("d"))
+    hr_s: array = field(default_factory=lambda: array("I"))
 
 
 def _sport(kind: str) -> str:
@@ -191,7 +196,22 @@ def _device_name(device: str | None) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def _heart_rate(src: Source, workouts: list[_Workout], dates: _Dates,
+class _Sources:
+    """Source names interned as small integers."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, name: str) -> int:
+        i = self._index.get(name)
+        if i is None:
+            i = self._index[name] = len(self.names)
+            self.names.append(name)
+        return i
+
+
+def _heart_rate(src: Source, workouts: list[_Workout], dates: _Dates, sources: _Sources,
                 warns: list[str]) -> tuple[int, int]:
     """Pass 2: heart-rate samples inside a workout, appended to it. Returns (samples read,
     samples with an unreadable value)."""
@@ -225,7 +245,9 @@ def _heart_rate(src: Source, workouts: list[_Workout], dates: _Dates,
                                 if v is None or not 0 <= v < 1000:
                                     bad += 1
                                 else:
-                                    w.hr.append((t, v, elem.get("sourceName", "")))
+                                    w.hr_t.append(t)
+                                    w.hr_v.append(v)
+                                    w.hr_s.append(sources(elem.get("sourceName", "")))
                             k -= 1
                 root.clear()  # type: ignore[union-attr]
     except XmlSyntaxError as e:
@@ -242,22 +264,25 @@ def load(src: Source, max_gap_s: float | None = None) -> Iterator[Workout]:
     workouts = _workouts(src, dates, warns)
     if not workouts:
         not_a_workout(src.path, "an Apple Health export without workouts")
-    n_hr, bad_values = _heart_rate(src, workouts, dates, warns)
+    sources = _Sources()
+    n_hr, bad_values = _heart_rate(src, workouts, dates, sources, warns)
     if dates.bad:
         warns.append(f"{dates.bad} dates could not be read and their records were skipped")
     if bad_values:
         warns.append(f"{bad_values} heart-rate records with an unreadable value were skipped")
     for w in sorted(workouts, key=lambda w: (w.start, w.end, w.kind)):
-        yield _session(src, w, warns, max_gap_s, n_hr)
+        yield _session(src, w, warns, max_gap_s, n_hr, sources.names)
+        w.hr_t = w.hr_v = w.hr_s = array("d")  # done with: free it
 
 
 def _session(src: Source, w: _Workout, warns: list[str], max_gap_s: float | None,
-             n_hr: int) -> Workout:
+             n_hr: int, names: list[str]) -> Workout:
     counts: dict[str, int] = {}
-    for _, _, s in w.hr:
-        counts[s] = counts.get(s, 0) + 1
+    for k in set(w.hr_s):
+        counts[names[k]] = w.hr_s.count(k)
     source = max(counts, key=lambda s: (counts[s], s == w.source)) if counts else None
-    samples = sorted((t, v) for t, v, s in w.hr if s == source)
+    chosen = names.index(source) if source is not None else -1
+    samples = sorted((t, v) for t, v, k in zip(w.hr_t, w.hr_v, w.hr_s) if k == chosen)
     builder = SampleBuilder()
     was_paused = False
     for t, v in samples:
