@@ -7,7 +7,7 @@ with a per-sample count, so a chunk of samples can be sliced without copying bea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np

@@ -273,7 +273,7 @@ def apple_health_xml(path: Path, *, start: date = date(2021, 3, 1), days: int = 
               f'unit="mmHg" startDate="{stamp(t_first + 3600)}" '
               f'endDate="{stamp(t_first + 3600)}" value="121"/>\n'
               ' </Correlation>\n')
-        for (kind, a, b, pause), n in zip(workouts, counts):
+        for kind, a, b, pause in workouts:
             w(f' <Workout workoutActivityType="{kind}" duration="{(b - a) / 60:.4f}" '
               'durationUnit="min" totalEnergyBurned="312.5" totalEnergyBurnedUnit="kcal" '
               f'sourceName="{SOURCE}" sourceVersion="9.1" device="{DEVICE}" '

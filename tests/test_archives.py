@@ -222,3 +222,36 @@ def test_missing_files_and_an_empty_folder(tmp_path: Path) -> None:
     assert code == 1 and "no workout files" in err
     code, _, err = run("summary", *THR, str(tmp_path / "nope.fit"))
     assert code == 1 and "no such file" in err
+
+
+def test_replay_and_plot_take_gzip_files_and_archive_members(tmp_path: Path) -> None:
+    fit = realdata("sweatpy/6449921903_ACTIVITY.fit").read_bytes()
+    gz = tmp_path / "ride.fit.gz"
+    gz.write_bytes(gzip.compress(fit))
+    z = tmp_path / "rides.zip"
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("a/ride.fit", fit)
+        f.writestr("a/walk.jsonl.gz", gzip.compress((RECORDINGS / "walk30.jsonl").read_bytes()))
+    code, out, err = run("replay", "--fast", "--json", *THR, str(gz))
+    assert code == 0, err
+    assert '"type":"summary"' in out
+    code, out, err = run("replay", "--fast", *THR, f"{z}/a/walk.jsonl.gz")
+    assert code == 0 and "29:5" in out, err
+    png = tmp_path / "p.png"
+    code, _, err = run("plot", *THR, f"{z}/a/ride.fit", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG", err
+
+
+def test_shift_fit_moves_every_date_and_keeps_the_samples() -> None:
+    from datetime import timedelta
+
+    from exports import shift_fit
+
+    from hrzone.importers.archive import BytesSource
+
+    data = realdata("fit/fitparse__sample_mulitple_header.fit").read_bytes()  # chained files
+    a = load(BytesSource("a.fit", data))
+    b = load(BytesSource("b.fit", shift_fit(data, 86400 * 1000 + 7)))
+    assert b.start - a.start == timedelta(days=1000, seconds=7) and not b.warnings
+    assert b.series.hr_bpm.tolist() == a.series.hr_bpm.tolist()
+    assert b.series.t_s.tolist() == a.series.t_s.tolist()

@@ -20,7 +20,6 @@ from hrzone import store
 from hrzone.app.files import origin_of, recording_header
 from hrzone.app.thresholds import thresholds_for
 from hrzone.credit import credited_min, shown_min
-from hrzone.errors import HrzoneError
 from hrzone.summary import Summary
 from hrzone.zones import Thresholds
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from hrzone.importers._common import fail, finish_series, not_a_workout, parse_iso
 from hrzone.importers.archive import Source, source_of
-from hrzone.jumps import TimeFix, TimeScan, fix_times
+from hrzone.jumps import TimeScan, fix_times
 from hrzone.series import CONTACT_LOST, CONTACT_UNKNOWN, Series, StreamedSeries
 from hrzone.workout import Workout
 

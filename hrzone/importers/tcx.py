@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from hrzone.importers._common import SampleBuilder, not_a_workout, parse_iso
