@@ -37,22 +37,52 @@ class Run:
     code: int
     out: str
     err: str
+    cpu_s: float | None = None   # user + system CPU of the process and all its descendants
+    load: float = 0.0            # 1-minute load average at the end
 
 
 def hrzone(*args: str, env: dict[str, str] | None = None) -> Run:
-    """Run `hrzone ARGS` in a fresh interpreter; its wall time and peak RSS (MB)."""
+    """Run `hrzone ARGS` in a fresh interpreter; its wall time, peak RSS (MB) and, when psutil
+    is installed (benchmarks only), the CPU time of its whole process tree (workers included)."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", _WRAP, *args], capture_output=True, text=True,
-                       env={**os.environ, **(env or {})}, cwd=REPO)
+    p = subprocess.Popen([sys.executable, "-c", _WRAP, *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+                         cwd=REPO)
+    cpu: dict[int, float] = {}
+    if psutil is not None:
+        import threading
+
+        def sample() -> None:
+            while p.poll() is None:
+                try:
+                    root = psutil.Process(p.pid)
+                    for c in [root, *root.children(recursive=True)]:
+                        try:
+                            ct = c.cpu_times()
+                            cpu[c.pid] = ct.user + ct.system
+                        except psutil.Error:
+                            pass
+                except psutil.Error:
+                    pass
+                time.sleep(0.2)
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+    out, err_text = p.communicate()
     dt = time.perf_counter() - t0
     peak = 0.0
     err = []
-    for line in p.stderr.splitlines():
+    for line in err_text.splitlines():
         if line.startswith("VMHWM_KB "):
             peak = int(line.split()[1]) / 1024
         else:
             err.append(line)
-    return Run(dt, peak, p.returncode, p.stdout, "\n".join(err))
+    return Run(dt, peak, p.returncode, out, "\n".join(err),
+               sum(cpu.values()) if cpu else None, os.getloadavg()[0])
 
 
 def idle_mb() -> float:

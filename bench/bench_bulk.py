@@ -95,16 +95,18 @@ def main() -> None:
         t = time.perf_counter()
         export, counts = build(Path(tmp), args.activities)
         gen_s = time.perf_counter() - t
-        per_file = {}
+        per_file, per_file_cpu = {}, {}
         for p in POOL:
             data = (REALDATA / p).read_bytes()
-            best = float("inf")
+            best = best_cpu = float("inf")
             for _ in range(3):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 bare_decode(data)
                 best = min(best, time.perf_counter() - t)
-            per_file[p] = best
+                best_cpu = min(best_cpu, time.process_time() - c)
+            per_file[p], per_file_cpu[p] = best, best_cpu
         bare_s = sum(per_file[p] * k for p, k in counts.items())
+        bare_cpu = sum(per_file_cpu[p] * k for p, k in counts.items())
         runs = {}
         for jobs in (1, 2):
             home = Path(tmp) / f"home{jobs}"
@@ -123,16 +125,29 @@ def main() -> None:
           f"zip (built in {gen_s:.0f} s); added {rep['added']}, linked {rep['linked']}, "
           f"refused {rep['refused']}; second run: {rep_again['already']} already there")
     print()
-    print("| what | wall s | files/s | vs bare fitdecode | parent peak RSS MB |")
-    print("|---|---:|---:|---:|---:|")
-    print(f"| **baseline:** sum of bare fitdecode decode times | {bare_s:.1f} | {n / bare_s:.1f} "
-          "| 1.00 | |")
-    for jobs, r in runs.items():
-        print(f"| `hrzone log add --jobs {jobs}` | {r.seconds:.1f} | {n / r.seconds:.1f} | "
-              f"{r.seconds / bare_s:.2f} | {r.peak_mb:.0f} |")
-    print(f"| `hrzone log add --jobs 2` again (all recognised by hash) | {again.seconds:.1f} | "
-          f"{n / again.seconds:.0f} | {again.seconds / bare_s:.2f} | {again.peak_mb:.0f} |")
+    print("| what | wall s | files/s | wall vs bare | CPU s (all processes) | CPU vs bare | "
+          "parent peak RSS MB | load avg |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| **baseline:** sum of bare fitdecode decode times | {bare_s:.1f} | "
+          f"{n / bare_s:.1f} | 1.00 | {bare_cpu:.1f} | 1.00 | | |")
 
+    def cpu(r) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        if r.cpu_s is None:
+            return "–", "–"
+        return f"{r.cpu_s:.1f}", f"{r.cpu_s / bare_cpu:.2f}"
+
+    for jobs, r in runs.items():
+        c, cr = cpu(r)
+        print(f"| `hrzone log add --jobs {jobs}` | {r.seconds:.1f} | {n / r.seconds:.1f} | "
+              f"{r.seconds / bare_s:.2f} | {c} | {cr} | {r.peak_mb:.0f} | {r.load:.1f} |")
+    c, cr = cpu(again)
+    print(f"| `hrzone log add --jobs 2` again (all recognised by hash) | {again.seconds:.1f} | "
+          f"{n / again.seconds:.0f} | {again.seconds / bare_s:.2f} | {c} | {cr} | "
+          f"{again.peak_mb:.0f} | {again.load:.1f} |")
+    print()
+    print("CPU: psutil samples of the hrzone process and its workers (benchmark only; '–' when "
+          "psutil is not installed). On a 2-core machine shared with other jobs (load average "
+          "above 2), two workers share what is left: compare the CPU columns.")
 
 if __name__ == "__main__":
     main()
