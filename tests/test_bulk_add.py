@@ -208,3 +208,31 @@ def test_a_zip_of_recordings_and_its_member_names(tmp_path: Path, profile: None)
     # The plain files are the same content: recognised.
     code, out, _ = run("log", "add", *map(str, recs))
     assert code == 0 and "3 already there" in out
+
+
+def test_progress_is_reported_per_file_with_counts(tmp_path: Path, profile: None) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for i in range(3):
+        make_recording(folder / f"{i}.jsonl", T0 + timedelta(days=i), wobbly(3, 120), note=str(i))
+    (folder / "x.pdf").write_bytes(b"%PDF-1.4\n")
+    calls: list[tuple[int, int, dict[str, int]]] = []
+    rep = imports.add_paths([folder], on_progress=lambda d, n, c: calls.append((d, n, dict(c))),
+                            jobs=1)
+    assert [c[:2] for c in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert calls[-1][2] == {"added": 3, "skipped": 1}
+    assert rep.kept == 3 and rep.exit_code == 0 and not rep.interrupted
+    assert rep.reasons("skipped") == [("a PDF document, not a workout file", 1)]
+
+
+def test_the_report_lists_ten_refusals_then_groups_them(tmp_path: Path, profile: None) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"{i:02d}.csv").write_text(f"time,heart_rate\n{i},0\n{i + 1},0\n")
+    code, out, _ = run("log", "add", "--jobs", "1", str(folder))
+    assert code == 1
+    assert "0 added, 0 linked as the same workout, 0 already there, 12 refused" in out
+    assert out.count("  refused ") == 10
+    assert "... and 2 more refused (--json lists every file):" in out
+    assert "12 x " in out

@@ -23,7 +23,7 @@ from typing import Any
 
 from hrzone.errors import ImportFormatError, NotAWorkout
 from hrzone.importers._common import DEFAULT_MAX_GAP_S, fail, not_a_workout
-from hrzone.importers.archive import Entry, Source, kind_of, printable, source_of
+from hrzone.importers.archive import Source, kind_of, printable, source_of
 from hrzone.workout import Workout
 
 
@@ -199,8 +199,3 @@ def load(src: str | os.PathLike[str] | Source, fmt: str | None = None,
         fail(s.name, f"holds {n} workouts: summarise them all with `hrzone summary`, or add "
                      "them with `hrzone log add`")
     return first
-
-
-def entry_of(path: str | os.PathLike[str]) -> Entry:
-    """The Entry of a plain file (for callers that hold a path)."""
-    return Entry.of(path)

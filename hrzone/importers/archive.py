@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -483,9 +483,3 @@ def select(entries: Sequence[Entry], shard: tuple[int, int] | None) -> list[Entr
         raise ValueError(f"shard {k}/{n}: K must be between 1 and N")
     total = len(entries)
     return list(entries[(k - 1) * total // n: k * total // n])
-
-
-def iter_names(entries: Iterable[Entry]) -> Iterator[str]:
-    """The display names of entries (for messages and tests)."""
-    for e in entries:
-        yield e.name
