@@ -22,7 +22,11 @@ class ImportFormatError(HrzoneError):
 class NotAWorkout(ImportFormatError):
     """A file that is not a workout at all (an image, a PDF, another app's JSON, a wellness FIT
     file, a route): skipped with its short reason inside folders and archives, an error when
-    named alone."""
+    named alone. `short`: the reason without details of this file (to group skips by)."""
+
+    def __init__(self, message: str, short: str | None = None) -> None:
+        super().__init__(message)
+        self.short = short
 
 
 class ThresholdError(HrzoneError):

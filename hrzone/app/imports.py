@@ -133,7 +133,7 @@ def decode_entry(entry: Any, job: Job) -> list[Decoded]:
                                tuple(s.warnings), origin, container=container))
     except NotAWorkout as e:
         if not out and not getattr(entry, "explicit", False):
-            return [Decoded(entry.name, "skipped", reason=_reason(e, entry.name))]
+            return [Decoded(entry.name, "skipped", reason=e.short or _reason(e, entry.name))]
         out.append(Decoded(entry.name, "failed", reason=str(e)))
     except HrzoneError as e:
         out.append(Decoded(entry.name, "failed", reason=str(e)))

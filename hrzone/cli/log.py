@@ -116,8 +116,9 @@ def _report(report: Any, listed: bool) -> None:
         for reason, n in report.reasons("refused", "failed")[:MAX_LISTED]:
             click.echo(f"    {n} x {reason}")
     if listed and j["skipped"]:
-        click.echo("  skipped (not workouts): " + "; ".join(
-            f"{n} x {reason}" for reason, n in report.reasons("skipped")[:MAX_LISTED]))
+        click.echo(f"  skipped {j['skipped']} file(s) that are not workouts:")
+        for reason, n in report.reasons("skipped")[:MAX_LISTED]:
+            click.echo(f"    {n} x {reason}")
     if report.interrupted:
         click.echo(f"Interrupted: the {report.kept} session(s) added before Ctrl-C are kept; "
                    f"{report.total - report.done} of {report.total} file(s) were not read. Run "

@@ -52,9 +52,10 @@ def fail(path: Path | str, msg: str) -> NoReturn:
     raise ImportFormatError(one_line(path, msg))
 
 
-def not_a_workout(path: Path | str, msg: str) -> NoReturn:
-    """Raise NotAWorkout (the file is not a workout: skipped inside folders and archives)."""
-    raise NotAWorkout(one_line(path, msg))
+def not_a_workout(path: Path | str, msg: str, short: str | None = None) -> NoReturn:
+    """Raise NotAWorkout (the file is not a workout: skipped inside folders and archives);
+    `short`: the reason without this file's details, for a report grouping skips."""
+    raise NotAWorkout(one_line(path, msg), short)
 
 
 class SampleBuilder:

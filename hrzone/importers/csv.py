@@ -173,11 +173,11 @@ def _header(src: Source, fh: BinaryIO, time_col: str | None, hr_col: str | None,
     if len(first.rstrip("\r\n")) > MAX_LINE_CHARS:
         fail(path, f"line 1: longer than {MAX_LINE_CHARS} characters")
     if not first.strip():
-        not_a_workout(path, "line 1: empty header (expected column names)")
+        not_a_workout(path, "line 1: empty header (expected column names)", "a text file")
     delim = max(";,\t", key=first.count)
     if first.count(delim) == 0:
         not_a_workout(path, "line 1: not a CSV header (no ';', ',' or tab separated column "
-                            "names)")
+                            "names)", "a text file")
     try:
         header = next(_csv.reader([first.rstrip("\r\n")], delimiter=delim))
     except (_csv.Error, StopIteration):
@@ -185,12 +185,13 @@ def _header(src: Source, fh: BinaryIO, time_col: str | None, hr_col: str | None,
     ti = _find(header, time_col, _TIME_NAMES, "time", path)
     hi = _find(header, hr_col, _HR_NAMES, "heart-rate", path)
     ri = _find(header, rr_col, _RR_NAMES, "RR", path)
+    short = "a CSV file without time and heart-rate columns"
     if ti is None:
         not_a_workout(path, f"line 1: no time column (columns: {_columns(header)}); name it with "
-                            "--time-col")
+                            "--time-col", short)
     if hi is None and ri is None:
         not_a_workout(path, f"line 1: no heart-rate or RR column (columns: {_columns(header)}); "
-                            "name one with --hr-col or --rr-col")
+                            "name one with --hr-col or --rr-col", short)
     return _Layout(delim, header, ti, hi, ri, _norm(header[ti]) == "phone_timestamp", len(raw),
                    cr_only)
 
