@@ -19,6 +19,16 @@ class ImportFormatError(HrzoneError):
     """A workout file from another device (FIT, TCX, GPX, CSV) cannot be read."""
 
 
+class NotAWorkout(ImportFormatError):
+    """A file that is not a workout at all (an image, a PDF, another app's JSON, a wellness FIT
+    file, a route): skipped with its short reason inside folders and archives, an error when
+    named alone. `short`: the reason without details of this file (to group skips by)."""
+
+    def __init__(self, message: str, short: str | None = None) -> None:
+        super().__init__(message)
+        self.short = short
+
+
 class ThresholdError(HrzoneError):
     """Intensity thresholds or the values they are computed from are impossible."""
 

@@ -124,3 +124,93 @@ def _longest_nondecreasing(x: list[float]) -> np.ndarray:
         out.append(i)
         i = prev[i]
     return np.asarray(out[::-1], dtype=np.int64)
+
+
+class TimeScan:
+    """The clock-jump rule in one streaming pass, for files too long to hold in memory.
+
+    Feed the sample times chunk by chunk (`add`); memory stays constant. For the usual file —
+    every time finite, in non-decreasing order, the whole span within MAX_SPAN_S — steps 1 and 2
+    of the rule drop nothing, and step 3 (isolated groups) is decided here exactly, so
+    `result()` equals fix_times on all the times. Any other file sets `clean` to False: the
+    caller then applies fix_times to all its times (a second pass).
+
+    `signal` (optional, per sample) counts samples that carry heart rate, so that the caller
+    knows how many of the kept ones do without a second pass.
+    """
+
+    __slots__ = ("_cur_first", "_cur_signal", "_cur_size", "_cur_start", "_last", "clean",
+                 "first", "first_large", "max_size", "max_span_s", "n", "n_groups", "signal",
+                 "small")
+
+    def __init__(self, max_span_s: float = MAX_SPAN_S) -> None:
+        self.max_span_s = max_span_s
+        self.n = 0
+        self.clean = True
+        self.first: float | None = None
+        self._last: float | None = None
+        self.small: list[tuple[int, int, int]] = []   # (start, size, signal) of small groups
+        self.n_groups = 0
+        self.max_size = 0
+        self.signal = 0
+        self._cur_start = 0
+        self._cur_size = 0
+        self._cur_signal = 0
+        self._cur_first = 0.0
+        self.first_large: float | None = None  # time of the first group of > ISOLATED_MAX
+
+    def add(self, t: np.ndarray, signal: np.ndarray | None = None) -> None:
+        """The next samples' times (seconds, file order) and whether each carries a signal."""
+        off = self.n
+        self.n += int(t.size)
+        sig = np.ones(t.size, bool) if signal is None else np.asarray(signal, bool)
+        self.signal += int(np.count_nonzero(sig))
+        if not self.clean or t.size == 0:
+            return
+        if not bool(np.isfinite(t).all()):
+            self.clean = False
+            return
+        if self.first is None:
+            self.first = self._cur_first = float(t[0])
+        d = np.diff(t, prepend=t[0] if self._last is None else self._last)
+        if bool((d < 0).any()) or not float(t[-1]) <= self.first + self.max_span_s:
+            self.clean = False
+            return
+        self._last = float(t[-1])
+        cum = np.concatenate(([0], np.cumsum(sig)))
+        at = 0
+        for i in np.flatnonzero(d > ISOLATED_GAP_S).tolist():
+            if off + i == 0:
+                continue
+            self._cur_size += i - at
+            self._cur_signal += int(cum[i] - cum[at])
+            self._close(off + i, float(t[i]))
+            at = i
+        self._cur_size += t.size - at
+        self._cur_signal += int(cum[t.size] - cum[at])
+
+    def _close(self, next_start: int, next_first: float) -> None:
+        self.n_groups += 1
+        self.max_size = max(self.max_size, self._cur_size)
+        if self._cur_size <= ISOLATED_MAX:
+            self.small.append((self._cur_start, self._cur_size, self._cur_signal))
+        elif self.first_large is None:
+            self.first_large = self._cur_first
+        self._cur_start, self._cur_size, self._cur_signal = next_start, 0, 0
+        self._cur_first = next_first
+
+    def result(self) -> tuple[TimeFix, list[tuple[int, int]], int, float]:
+        """(counts of the rule's steps, dropped (start, size) index ranges, samples with a
+        signal among the kept ones, time of the first kept sample); only for a clean scan."""
+        assert self.clean, "TimeScan.result() needs a clean scan: use fix_times"
+        if self._cur_size:
+            self._close(self.n, 0.0)
+        dropped: list[tuple[int, int]] = []
+        lost_signal = 0
+        if self.n > ISOLATED_MAX and self.n_groups > 1 and self.max_size > ISOLATED_MAX:
+            dropped = [(a, k) for a, k, _ in self.small]
+            lost_signal = sum(s for _, _, s in self.small)
+        isolated = sum(k for _, k in dropped)
+        t0 = self.first_large if dropped and self.first_large is not None else self.first
+        return (TimeFix(np.zeros(0, bool), 0, 0, isolated), dropped,
+                self.signal - lost_signal, 0.0 if t0 is None else t0)

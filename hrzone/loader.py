@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from hrzone.errors import ImportFormatError, RecordingFormatError
+from hrzone.errors import HrzoneError, ImportFormatError, NotAWorkout, RecordingFormatError
 from hrzone.recording import Event, Recording, is_recording, read_recording
-from hrzone.series import decode_payloads
+from hrzone.series import StreamedSeries, decode_payloads
 from hrzone.signal.config import SignalConfig
 from hrzone.workout import Workout
 
@@ -83,29 +84,71 @@ def formats() -> tuple[str, ...]:
 
 def load_workout(path: str | os.PathLike[str], fmt: str | None = None,
                  max_gap_s: float | None = None, **csv_columns: str) -> Workout:
-    """Load a recording or an imported file; format detected from content unless `fmt` is given.
+    """Load the one workout in `path`: a recording or an imported file, gzip-compressed or not,
+    or the only workout inside a folder or zip archive (or a member named inside one, as in
+    `export.zip/activities/1.fit.gz`). Format detected from content unless `fmt` is given.
 
     csv_columns (time_col, hr_col, rr_col) name the columns of a generic CSV file.
     """
     p = Path(path)
-    if not p.exists():
-        raise RecordingFormatError(f"{p}: no such file")
-    if p.is_dir():
-        raise RecordingFormatError(f"{p}: is a directory, not a workout file")
-    if p.stat().st_size == 0:
-        raise RecordingFormatError(f"{p}: file is empty")
-    if fmt == "recording" or (fmt is None and is_recording(p)):
-        if csv_columns:
-            raise ImportFormatError(f"{p}: column options are for CSV files, not recordings")
-        w = workout_from_recording(read_recording(p))
-        if max_gap_s is not None:
-            w.signal = w.signal.with_overrides(gap_s=max_gap_s)
-        return w
+    if fmt == "recording" and csv_columns:
+        raise ImportFormatError(f"{p}: column options are for CSV files, not recordings")
     try:
         from hrzone import importers
-    except ImportError:
-        raise ImportFormatError(f"{p}: not an hrzone recording") from None
-    return importers.load(p, fmt, max_gap_s=max_gap_s, **csv_columns)
+        from hrzone.importers import archive
+    except ImportError:  # a build without importers: own recordings only
+        return _load_recording_only(p, max_gap_s)
+    if p.is_file():
+        if p.stat().st_size == 0:
+            raise RecordingFormatError(f"{p}: file is empty")
+        entry = archive.Entry.of(p)
+        if not _holds_archive(entry):
+            return importers.load(entry, fmt, max_gap_s, **csv_columns)
+    elif not p.exists() and archive.inside_archive(p) is None:
+        raise RecordingFormatError(f"{p}: no such file")
+    with archive.expand([p]) as exp:
+        found: Workout | None = None
+        reasons: list[str] = []
+        for e in exp.entries:
+            if e.error or e.skip:
+                reasons.append(e.error or f"{e.name}: {e.skip}")
+                continue
+            try:
+                w = importers.load(e, fmt, max_gap_s, **csv_columns)
+            except NotAWorkout as err:
+                reasons.append(str(err))
+                continue
+            if found is not None:
+                raise ImportFormatError(f"{p}: holds several workouts ({found.path.name}, "
+                                        f"{w.path.name}, ...): name one, e.g. {found.path}")
+            found = w
+        if found is None:
+            if len(exp.entries) == 1 and exp.entries[0].error:
+                raise ImportFormatError(exp.entries[0].error)
+            raise NotAWorkout(f"{p}: holds no workout" + (f" ({reasons[0]})" if reasons else ""))
+        if isinstance(found.series, StreamedSeries):  # its temporary files go with `exp`
+            found.series = found.series.whole()
+        return found
+
+
+def _holds_archive(entry: Any) -> bool:
+    from hrzone.importers.archive import kind_of
+
+    try:
+        return kind_of(entry.head(4)) == "zip"
+    except HrzoneError:
+        return False
+
+
+def _load_recording_only(p: Path, max_gap_s: float | None) -> Workout:
+    if not p.exists():
+        raise RecordingFormatError(f"{p}: no such file")
+    if not is_recording(p):
+        raise ImportFormatError(f"{p}: not an hrzone recording")
+    w = workout_from_recording(read_recording(p))
+    if max_gap_s is not None:
+        w.signal = w.signal.with_overrides(gap_s=max_gap_s)
+    return w
 
 
 __all__ = ["load_workout", "workout_from_recording", "signal_config_for", "formats", "Event",

@@ -310,18 +310,20 @@ def _read_line(f: BinaryIO, p: Path, lineno: int) -> str | None:
         raise RecordingFormatError(f"{p} line {lineno}: not UTF-8 text") from None
 
 
-def iter_recording(path: str | os.PathLike[str], warnings: list[str] | None = None
-                   ) -> Iterator[Header | Notification | Event]:
+def iter_recording(path: str | os.PathLike[str], warnings: list[str] | None = None,
+                   fh: BinaryIO | None = None) -> Iterator[Header | Notification | Event]:
     """Yield the header, then notifications and events in file order.
 
     Lines are read with a bound (MAX_LINE_BYTES). A truncated last line (no newline, not valid
     JSON) is skipped with a warning appended to ``warnings``; any other bad line raises
     RecordingFormatError naming the file and line. Time order is not checked here:
-    read_recording applies the clock-jump rule (hrzone.jumps) to the whole file.
+    read_recording applies the clock-jump rule (hrzone.jumps) to the whole file. `fh`: read
+    this open binary stream (a member of an archive) instead of opening `path`, which then
+    only names the file in messages.
     """
     p = Path(path)
     try:
-        f = open(p, "rb")  # noqa: SIM115 - closed by the with below
+        f = fh if fh is not None else open(p, "rb")  # noqa: SIM115 - closed by the with below
     except FileNotFoundError:
         raise RecordingFormatError(f"{p}: no such file") from None
     except IsADirectoryError:
@@ -367,7 +369,7 @@ def iter_recording(path: str | os.PathLike[str], warnings: list[str] | None = No
             yield _parse_line(p, lineno, obj)
 
 
-def read_recording(path: str | os.PathLike[str]) -> Recording:
+def read_recording(path: str | os.PathLike[str], fh: BinaryIO | None = None) -> Recording:
     """Read a whole recording (see iter_recording for the error rules).
 
     The clock-jump rule (hrzone.jumps.fix_times) is applied to the 't' of every line, events
@@ -375,7 +377,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     warning per kind saying how many.
     """
     warnings: list[str] = []
-    it = iter_recording(path, warnings)
+    it = iter_recording(path, warnings, fh)
     header = next(it)
     assert isinstance(header, Header)
     items = list(it)

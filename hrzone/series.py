@@ -97,6 +97,72 @@ class Series:
                         ("t_s", "hr_bpm", "contact", "rr_count", "rr_ms", "brk")))
 
 
+class StreamedSeries(Series):
+    """A Series too long to hold in memory: its samples are produced chunk by chunk, afresh
+    each time `chunks()` is called (an importer parses its file again).
+
+    The signal core and the summary consume `chunks()` (hrzone.summary.summarise_workout), so
+    memory stays that of one chunk; `len()` is known without reading. Anything that asks for a
+    column (t_s, hr_bpm, ...) gets the whole series, built once on first use: a plot or an
+    export needs every sample anyway.
+    """
+
+    __slots__ = ("_chunks", "_n", "_whole")
+
+    def __init__(self, chunks: Callable[[], Iterable[Series]], n: int) -> None:
+        object.__setattr__(self, "_chunks", chunks)
+        object.__setattr__(self, "_n", int(n))
+        object.__setattr__(self, "_whole", None)
+
+    def chunks(self) -> Iterable[Series]:
+        """The samples in order, in chunks (a fresh pass over the source each call)."""
+        return self._chunks()
+
+    def whole(self) -> Series:
+        """All samples as one in-memory Series (built on first use, then kept)."""
+        if self._whole is None:
+            object.__setattr__(self, "_whole", Series.concat(list(self._chunks())))
+        return self._whole  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"StreamedSeries({self._n} samples)"
+
+    def slice(self, start: int, stop: int) -> Series:
+        return self.whole().slice(start, stop)
+
+    def rr_offsets(self) -> np.ndarray:
+        return self.whole().rr_offsets()
+
+
+for _name in ("t_s", "hr_bpm", "contact", "rr_count", "rr_ms", "brk"):
+    setattr(StreamedSeries, _name, property(lambda self, _n=_name: getattr(self.whole(), _n),
+                                            doc=f"The whole series' {_name} (built on first use)."))
+
+
+CHUNK_SAMPLES = 65536
+"""Samples per chunk when a series is fed to the core piecewise (the core's intermediate arrays
+stay small; results do not depend on the chunking)."""
+
+
+def iter_chunks(series: Series, size: int = CHUNK_SAMPLES) -> Iterable[Series]:
+    """A series' samples in chunks of at most `size`: a StreamedSeries' own chunks (each cut
+    again to `size`), else slices of the series."""
+    parts = series.chunks() if isinstance(series, StreamedSeries) else (series,)
+    for part in parts:
+        n = len(part)
+        if n <= size:
+            yield part
+            continue
+        off = part.rr_offsets()
+        for a in range(0, n, size):
+            b = min(a + size, n)
+            yield Series(part.t_s[a:b], part.hr_bpm[a:b], part.contact[a:b],
+                         part.rr_count[a:b], part.rr_ms[off[a]:off[b]], part.brk[a:b])
+
+
 @dataclass(frozen=True, slots=True)
 class Decoded:
     """Result of decoding raw notifications: the series and what could not be decoded."""

@@ -314,8 +314,9 @@ async def replay_file(path: Path, thresholds_for: Callable[[Header | None], Thre
     notification (events included), another format sample by sample (replay_workout).
 
     thresholds_for gets the recording header (None for imported files) and returns thresholds.
+    A recording that is compressed or inside an archive is replayed from its decoded samples.
     """
-    if fmt not in (None, "recording") or (path.is_file() and not is_recording(path)):
+    if fmt not in (None, "recording") or not (path.is_file() and is_recording(path)):
         w = load_workout(path, fmt=fmt)
         return await replay_workout(w, thresholds_for(w.header), speed=speed, sinks=sinks)
     source = ReplaySource(path, speed=speed)

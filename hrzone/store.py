@@ -130,6 +130,20 @@ def m005_hints(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m010_imported_files(db: sqlite3.Connection) -> None:
+    # Files that hold many sessions (an Apple Health export): the file's content hash and the
+    # sessions it gave, so that adding the same export again is recognised without reading it.
+    db.execute("""
+        CREATE TABLE imported_files (
+            content_hash TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            fmt TEXT NOT NULL,
+            session_ids TEXT NOT NULL,        -- JSON list of the sessions it holds
+            added TEXT NOT NULL
+        )""")
+
+
+@migration
 def m020_people(db: sqlite3.Connection) -> None:
     # The class roster (hrzone.roster): each participant's strap, thresholds, target and cue
     # settings. Their sessions live in their own history (paths.person_dir), not in this one.
@@ -615,6 +629,28 @@ def find_hash(db: sqlite3.Connection, content_hash: str) -> AddResult | None:
     r = db.execute("SELECT id, duplicate_of, path FROM sessions WHERE content_hash = ?",
                    (content_hash,)).fetchone()
     return None if r is None else AddResult(r["id"], False, r["duplicate_of"], r["path"])
+
+
+def known_hashes(db: sqlite3.Connection) -> dict[str, tuple[int, str]]:
+    """Content hashes already in the history -> (session id, path): every session's, and every
+    many-session file's whose sessions are all still there (bulk import skips them unread)."""
+    out = {r[0]: (int(r[1]), str(r[2]))
+           for r in db.execute("SELECT content_hash, id, path FROM sessions")}
+    ids = {v[0] for v in out.values()}
+    for h, path, sids in db.execute("SELECT content_hash, path, session_ids FROM imported_files"):
+        held = [int(x) for x in json.loads(sids)]
+        if held and all(i in ids for i in held):
+            out.setdefault(h, (held[0], str(path)))
+    return out
+
+
+def record_imported_file(db: sqlite3.Connection, content_hash: str, path: str, fmt: str,
+                         session_ids: list[int]) -> None:
+    """Remember that a many-session file was imported whole, with these sessions."""
+    with transaction(db):
+        db.execute("INSERT OR REPLACE INTO imported_files (content_hash, path, fmt, session_ids, "
+                   "added) VALUES (?,?,?,?,?)", (content_hash, path, fmt,
+                                                 json.dumps(sorted(set(session_ids))), _now_iso()))
 
 
 def save_session(summary: SummaryLike, path: str | os.PathLike[str],

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from hrzone.credit import credited_min, shown_min
+from hrzone.series import iter_chunks
 from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
 from hrzone.workout import Workout
@@ -94,6 +95,7 @@ class Summary:
             "samples": self.samples,
             "cues": [c.to_json() for c in self.cues],
             "warnings": list(self.warnings),
+            "activity": {"name": self.meta.get("name"), "sport": self.meta.get("sport")},
         }
 
 
@@ -211,10 +213,19 @@ def summarise_output(out: Output, state: pipeline.State, **kw: Any) -> Summary:
 
 def summarise_workout(workout: Workout, thresholds: Thresholds,
                       cue_config: CueConfig | None = None) -> Summary:
-    """Run a whole workout through the signal core (batch) and summarise it."""
+    """Run a whole workout through the signal core and summarise it.
+
+    A long file's series comes in chunks (series.StreamedSeries): memory stays that of one
+    chunk, and the result is the one a single batch call gives (the core and the Accumulator
+    give identical results for any chunking).
+    """
     state = pipeline.initial(thresholds, workout.signal, cue_config)
-    out, state = pipeline.run(workout.series, state)
-    return summarise_output(out, state, file=str(workout.path), fmt=workout.fmt,
-                            start=workout.start, malformed=workout.malformed,
-                            warnings=workout.warnings, meta=workout.meta,
-                            start_trusted=workout.start_trusted)
+    acc = Accumulator()
+    for chunk in iter_chunks(workout.series):
+        out, state = pipeline.process(chunk, state)
+        acc.add(out)
+    tail, state = pipeline.finish(state)
+    acc.add(tail)
+    return acc.summary(state, file=str(workout.path), fmt=workout.fmt, start=workout.start,
+                       malformed=workout.malformed, warnings=workout.warnings,
+                       meta=workout.meta, start_trusted=workout.start_trusted)

@@ -15,6 +15,8 @@ import sys
 import traceback
 
 THRESHOLDS = ["--moderate", "110", "--high", "140"]
+MAX_REASON = 240
+"""An error's reason (after the file's name) fits on one screen line."""
 
 
 def check(path: str) -> dict[str, object]:
@@ -29,25 +31,41 @@ def check(path: str) -> dict[str, object]:
     out, err = res.stdout, res.stderr.strip()
     problem = None
     ok_json = False
-    if res.exit_code == 0:
+    docs: list[object] = []
+    for line in out.splitlines():
         try:
-            obj = json.loads(out)
-            ok_json = isinstance(obj, dict) and "minutes" in obj and "start_trusted" in obj
+            docs.append(json.loads(line))
         except ValueError:
-            pass
-        if not ok_json:
+            problem = "stdout line that is not JSON"
+    sessions = [d for d in docs if isinstance(d, dict) and "minutes" in d]
+    errors = [d for d in docs if isinstance(d, dict) and "error" in d]
+    skipped = [d for d in docs if isinstance(d, dict) and "skipped" in d]
+    if problem is None and len(sessions) + len(errors) + len(skipped) != len(docs):
+        problem = "a JSON line that is neither a summary, an error nor a skip"
+    ok_json = bool(sessions) and all("start_trusted" in d for d in sessions)
+    for d in errors + skipped:
+        msg = str(d.get("error") or d.get("skipped"))
+        reason = msg.split(": ", 1)[-1] if msg.startswith(path) else msg
+        if "\n" in msg or len(reason) > MAX_REASON:
+            problem = f"error longer than a screen line ({len(reason)} characters)"
+        if "unexpected" in msg or "Traceback" in msg:
+            problem = "unexpected error"
+    if problem is not None:
+        pass
+    elif res.exit_code == 0:
+        if not (sessions or skipped) or errors:
             problem = "exit 0 without a valid summary"
     elif res.exit_code == 1:
-        try:  # with --json a file's error is a JSON line on stdout
-            err = str(json.loads(out)["error"]) if out.strip() and not err else err
-        except (ValueError, KeyError, TypeError):
-            problem = "exit 1 with neither a JSON error nor a message"
-        if problem:
-            pass
-        elif "\n" in err or not (err.startswith("Error: ") or err.startswith(path)):
-            problem = "error is not one line starting with 'Error: '"
-        elif "unexpected" in err or "Traceback" in out + err:
-            problem = "unexpected error"
+        if not errors:
+            reason = err.removeprefix("Error: ")
+            reason = reason.split(": ", 1)[-1] if reason.startswith(path) else reason
+            if "\n" in err or not err.startswith("Error: "):
+                problem = "error is not one line starting with 'Error: '"
+            elif "unexpected" in err or "Traceback" in out + err:
+                problem = "unexpected error"
+            elif len(reason) > MAX_REASON:
+                problem = f"error longer than a screen line ({len(reason)} characters)"
+        err = err or str(errors[0].get("error")) if errors else err  # type: ignore[union-attr]
     else:
         problem = f"exit code {res.exit_code}"
         if res.exc_info is not None:

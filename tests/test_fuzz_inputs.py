@@ -23,7 +23,7 @@ import pytest
 from conftest import RECORDINGS, REALDATA
 
 MEMORY_LIMIT = 1_500_000_000
-N_MUTANTS = 1600
+N_MUTANTS = 2000
 WORKERS = 2
 WORKER = Path(__file__).with_name("fuzz_worker.py")
 
@@ -56,6 +56,8 @@ def shrink(name: str, data: bytes) -> bytes:
     """A smaller well-formed file of the same kind: XML keeps its first points and its closing
     tags, text keeps its first lines; FIT files stay whole."""
     suffix = Path(name).suffix.lower()
+    if suffix in (".gz", ".zip", ".xml"):
+        return data
     if suffix in _XML_POINT:
         tag = _XML_POINT[suffix]
         ends = [m.end() for m in re.finditer(re.escape(tag), data)]
@@ -69,7 +71,8 @@ def shrink(name: str, data: bytes) -> bytes:
 
 
 def bases() -> list[tuple[str, bytes]]:
-    """(name, bytes) of every seed file: bundled recordings, and real files when present."""
+    """(name, bytes) of every seed file: bundled recordings, real files when present, and the
+    containers and exports built from them (gzip, zip, zip in zip, Apple Health XML)."""
     out = [(p.name, shrink(p.name, p.read_bytes())) for p in sorted(RECORDINGS.glob("*.jsonl"))]
     if REALDATA.is_dir():
         out += [(Path(n).name, shrink(n, (REALDATA / n).read_bytes())) for n in REAL_BASES
@@ -77,6 +80,48 @@ def bases() -> list[tuple[str, bytes]]:
         polar = REALDATA / "polar_sensor_logger/biobss__Polar_Sense_HR.txt"
         if polar.exists():
             out.append(("generic.csv", generic_csv(polar.read_text())))
+    out += containers(dict(out))
+    return out
+
+
+def containers(seeds: dict[str, bytes]) -> list[tuple[str, bytes]]:
+    """Compressed and archived seeds: every new parser path gets mutants too."""
+    import gzip
+    import io
+    import tempfile
+    import zipfile
+
+    from exports import apple_health_xml, fit_file
+
+    def zipped(members: list[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", method) as z:
+            for name, data in members:
+                z.writestr(name, data)
+        return buf.getvalue()
+
+    with tempfile.TemporaryDirectory() as d:
+        xml = Path(d) / "export.xml"
+        apple_health_xml(xml, days=2, workouts_per_week=7, filler=False, seed=5)
+        apple = xml.read_bytes()
+    out = [("export.xml", apple)]
+    fit = seeds.get("fitdecode__garmin-fenix-5-run.fit") or seeds.get("walk30.jsonl", b"")
+    tcx = seeds.get("2009_08_30_21_17_25.tcx", b"")
+    csv = seeds.get("generic.csv", b"")
+    rec = seeds.get("gentle.jsonl", b"")
+    out.append(("ride.fit.gz", gzip.compress(fit, mtime=0)))
+    out.append(("rec.jsonl.gz", gzip.compress(rec, mtime=0)))
+    flat = zipped([("activities/1.fit.gz", gzip.compress(fit, mtime=0)),
+                   ("activities/2.tcx", tcx), ("hr.csv", csv),
+                   ("activities.csv", b"Activity ID,Activity Name,Activity Type,Filename\n"
+                                      b"1,Morning,Run,activities/1.fit.gz\n"),
+                   ("wellness.fit", fit_file("monitoring_b")), ("photo.jpg", b"\xff\xd8\xff" + bytes(64))])
+    out.append(("strava.zip", flat))
+    inner = zipped([("1_ACTIVITY.fit", fit), ("2.jsonl", rec)])
+    out.append(("garmin.zip", zipped([("DI_CONNECT/Uploaded/Part1.zip", inner),
+                                      ("DI_CONNECT/user.json", b'{"a": 1}')], zipfile.ZIP_STORED)))
+    out.append(("apple.zip", zipped([("apple_health_export/export.xml", apple),
+                                     ("apple_health_export/workout-routes/r.gpx", b"<gpx/>")])))
     return out
 
 
@@ -238,6 +283,24 @@ def test_mutants_end_in_a_summary_or_a_clean_error(tmp_path):
     # The mutants really exercised both outcomes (not all rejected at the door).
     n_ok = sum(1 for x in results if x["code"] == 0)
     assert 0.2 * len(files) < n_ok < len(files)
+
+
+def test_container_mutants_exercise_the_archive_paths(tmp_path):
+    """Mutated gzip and zip containers and Apple Health exports: some still give sessions,
+    some fail cleanly, some entries are skipped; never a traceback (checked in the worker)."""
+    seeds = [s for s in bases() if s[0].endswith((".gz", ".zip", ".xml"))]
+    files = []
+    for name, data in mutants(seeds, 240):
+        p = tmp_path / name
+        p.write_bytes(data)
+        files.append(p)
+    results = run_workers(files, tmp_path)
+    bad = [f"{Path(str(x['path'])).name}: {x['problem']} ({x['err']})" for x in results
+           if x["problem"]]
+    assert not bad, "\n".join(bad[:30])
+    # A damaged member fails its archive's run (exit 1); some mutants still read whole.
+    assert sum(1 for x in results if x["code"] == 0) >= 0.03 * len(files)
+    assert sum(1 for x in results if x["code"] == 1) > 0.5 * len(files)
 
 
 def test_seed_files_themselves_summarise(tmp_path):

@@ -114,7 +114,7 @@ def test_detection_from_content_not_extension(tmp_path: Path) -> None:
         detect(_write(tmp_path, "r.xml", "<html></html>"))
     with pytest.raises(ImportFormatError, match="unknown format 'xls'"):
         load(_write(tmp_path, "s.csv", "t,hr\n"), "xls")
-    assert FORMATS == ("fit", "tcx", "gpx", "hrm", "csv")
+    assert FORMATS == ("fit", "tcx", "gpx", "apple_health", "hrm", "csv")
 
 
 def _load_bytes(data: bytes, fmt: str | None) -> Workout | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hrzone.errors import ThresholdError
 from hrzone.zones import (
@@ -152,3 +154,26 @@ def test_chunked_tracking_equals_whole():
 def test_bad_cue_config():
     with pytest.raises(ThresholdError):
         CueConfig(dwell_s=-1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=st.lists(st.tuples(st.sampled_from([0.5, 1.0, 1.0, 3.0, 15.0]),
+                                st.floats(60, 200), st.booleans()), min_size=65, max_size=200),
+       ceiling=st.sampled_from([None, 150.0, 175.0]), dwell=st.sampled_from([0.0, 8.0, 30.0]))
+def test_track_cues_fast_forward_equals_one_sample_at_a_time(steps, ceiling, dwell) -> None:
+    """Long chunks skip calm runs (zones._CalmRuns); one sample per call never does."""
+    from hrzone.zones import CueConfig, CueState, track_cues
+
+    t = np.cumsum([s[0] for s in steps])
+    hr = np.round([s[1] for s in steps])
+    valid = np.array([s[2] or i % 7 != 0 for i, s in enumerate(steps)])
+    thr = resolve_thresholds("bpm", moderate=110, high=150, ceiling=ceiling)
+    cfg = CueConfig(dwell_s=dwell)
+    whole, ev_whole, st_whole = track_cues(t, hr, valid, CueState(), thr, cfg)
+    state, zones, events = CueState(), [], []
+    for i in range(t.size):
+        z, ev, state = track_cues(t[i:i + 1], hr[i:i + 1], valid[i:i + 1], state, thr, cfg)
+        zones += z.tolist()
+        events += ev
+    assert whole.tolist() == zones and st_whole == state
+    assert [e.to_json() for e in ev_whole] == [e.to_json() for e in events]

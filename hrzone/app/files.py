@@ -33,8 +33,12 @@ def summarise_file(path: str | os.PathLike[str], opts: Mapping[str, Any] | None 
                    fmt: str | None = None, max_gap_s: float | None = None,
                    columns: Mapping[str, str] | None = None) -> Summary:
     """Load one file and summarise it with the thresholds the options/profile/file give."""
-    w = load(path, fmt, max_gap_s, columns)
-    return summarise_workout(w, thresholds_for(opts, w.header, str(w.path)))
+    return summarise(load(path, fmt, max_gap_s, columns), opts)
+
+
+def summarise(workout: Workout, opts: Mapping[str, Any] | None = None) -> Summary:
+    """Summarise a loaded workout with the thresholds the options/profile/its header give."""
+    return summarise_workout(workout, thresholds_for(opts, workout.header, str(workout.path)))
 
 
 def start_trusted(workout: Workout, now: datetime | None = None) -> bool:
@@ -96,8 +100,8 @@ def _felt(path: str | os.PathLike[str]) -> str:
     from hrzone import journal, store
     from hrzone.paths import history_path
 
-    if not history_path().exists():
-        return ""
+    if not history_path().exists() or not Path(path).is_file():
+        return ""  # nothing stored yet, or an archive member (its key is not a file's hash)
     db = store.open_db()
     try:
         known = store.find_hash(db, store.file_hash(path))

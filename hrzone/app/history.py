@@ -14,16 +14,13 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from hrzone import journal, store
-from hrzone.activities import kind_of
-from hrzone.app.files import load, origin_of, recording_header, start_trusted, with_start
+from hrzone.app.files import origin_of, recording_header
 from hrzone.app.thresholds import thresholds_for
 from hrzone.credit import credited_min, shown_min
-from hrzone.errors import HrzoneError
-from hrzone.summary import Summary, summarise_workout
+from hrzone.summary import Summary
 from hrzone.zones import Thresholds
 
 
@@ -31,7 +28,8 @@ from hrzone.zones import Thresholds
 class AddOutcome:
     """What became of one file: status 'added', 'linked' (added, the same workout as session
     `duplicate_of`, not credited twice), 'already' (same content as session `id`), 'refused'
-    (a ledger rule; `reason`) or 'failed' (it could not be read; `reason`)."""
+    (a ledger rule; `reason`), 'failed' (it could not be read; `reason`) or 'skipped' (found
+    in a folder or an archive, it is not a workout: an image, a route, ...; `reason`)."""
 
     file: str
     status: str
@@ -73,58 +71,17 @@ class AddReport:
 
 def add_files(files: Sequence[str | os.PathLike[str]], opts: Mapping[str, Any] | None = None,
               fmt: str | None = None, start: datetime | None = None,
-              on_outcome: Callable[[AddOutcome], None] | None = None) -> AddReport:
+              on_outcome: Callable[[AddOutcome], None] | None = None,
+              jobs: int | None = 1) -> AddReport:
     """Add workout files to the history under the ledger rules (module docstring); idempotent.
 
-    start: the true start of a single file whose own start is untrusted (`--start`);
-    on_outcome is called as each file is done (progress for a long batch).
+    files may be folders, gzip files and zip archives (hrzone.app.imports.add_paths does the
+    work, decoding in `jobs` processes); start: the true start of a single file whose own start
+    is untrusted (`--start`); on_outcome is called as each file is done.
     """
-    from hrzone.profile import load_profile
+    from hrzone.app.imports import add_paths
 
-    if start is not None and len(files) != 1:
-        raise HrzoneError("--start applies to one file at a time")
-    tz = load_profile().tz()
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=tz)
-    report = AddReport()
-    db = store.open_db()
-    try:
-        for f in files:
-            o = _add_one(db, Path(f), opts, fmt, start, tz)
-            report.outcomes.append(o)
-            if on_outcome is not None:
-                on_outcome(o)
-    finally:
-        db.close()
-    return report
-
-
-def _add_one(db: Any, path: Path, opts: Mapping[str, Any] | None, fmt: str | None,
-             start: datetime | None, tz: Any) -> AddOutcome:
-    try:
-        h = store.file_hash(path)
-        known = store.find_hash(db, h)
-        if known is not None:
-            return AddOutcome(str(path), "already", known.id, known.duplicate_of,
-                              reason=f"same content as {known.path}")
-        w = load(path, fmt)
-        if start is not None:
-            w = with_start(w, start)
-        s = summarise_workout(w, thresholds_for(opts, w.header, str(path)))
-    except HrzoneError as e:
-        return AddOutcome(str(path), "failed", reason=str(e))
-    warnings = tuple(s.warnings)
-    origin = origin_of(w.header)
-    why = refusal(s, trusted=start is not None or start_trusted(w))
-    if why:
-        return AddOutcome(str(path), "refused", reason=why, warnings=warnings, origin=origin)
-    r = store.add_summary(db, s, path, h, tz, origin)
-    kind = kind_of(w.meta)  # a strength FIT file: a strength session, its minutes still credited
-    if r.created and kind != "cardio":
-        journal.set_kind(db, r.id, kind)
-    status = "linked" if r.duplicate_of is not None else ("added" if r.created else "already")
-    return AddOutcome(str(path), status, r.id, r.duplicate_of, warnings=warnings,
-                      credited_min=s.credited_min, origin=origin, kind=kind)
+    return add_paths(files, opts, fmt, start, jobs=jobs, on_outcome=on_outcome)
 
 
 def refusal(summary: Summary, trusted: bool) -> str:

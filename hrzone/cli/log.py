@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import click
 from hrzone.app import history
 from hrzone.app.history import AddOutcome
 from hrzone.cli import cli
-from hrzone.cli.options import echo_json, json_option, threshold_options
+from hrzone.cli.options import echo_json, jobs_option, json_option, progress_bar, threshold_options
 from hrzone.credit import shown_min
 from hrzone.errors import HrzoneError
 from hrzone.store import SessionRow
@@ -47,7 +48,9 @@ def log() -> None:
 def _say(o: AddOutcome) -> None:
     for w in o.warnings:
         click.echo(f"{o.file}: warning: {w}", err=True)
-    if o.status == "failed":
+    if o.status == "skipped":
+        click.echo(f"{o.file}: skipped ({o.reason})", err=True)
+    elif o.status == "failed":
         click.echo(f"Error: {o.reason}", err=True)
     elif o.status == "refused":
         click.echo(f"{o.file}: refused: {o.reason}", err=True)
@@ -65,32 +68,65 @@ def _say(o: AddOutcome) -> None:
 @click.option("--start", "start", metavar="ISO",
               help="The real start of a file whose own start date cannot be trusted "
                    "(e.g. 2026-11-20T07:30; the profile's time zone when none is given).")
+@jobs_option
 @threshold_options
 @json_option
-def add(files: tuple[Path, ...], fmt: str | None, start: str | None, as_json: bool,
-        **opts: Any) -> None:
-    """Add workout FILES (recordings, FIT, TCX, GPX, CSV); the same file twice is one session.
+def add(files: tuple[Path, ...], fmt: str | None, start: str | None, jobs: int | None,
+        as_json: bool, **opts: Any) -> None:
+    """Add workout FILES (recordings, FIT, TCX, GPX, CSV, Apple Health) to the history; the
+    same file twice is one session.
 
-    Files with no valid heart rate, no trustworthy start date (unless --start is given) or
-    longer than 24 h are refused, one line each. Exit code 1 when any file was refused or
-    could not be read (the others are still added), else 0.
+    FILES may be folders, gzip files and zip archives (years of a Strava, Garmin Connect or
+    Apple Health export in one go): files are decoded in parallel, those already in the history
+    are recognised by their content without being read again, and files that are not workouts
+    are skipped. Files with no valid heart rate, no trustworthy start date (unless --start is
+    given) or longer than 24 h are refused, one line each. Ctrl-C keeps every session added so
+    far. Exit code 1 when any file was refused or could not be read (the others are still
+    added), 130 when interrupted, else 0.
     """
-    report = history.add_files(files, opts, fmt, _start(start),
-                               on_outcome=None if as_json else _say)
+    from hrzone.app.imports import add_paths
+
+    bar_wanted = not as_json and sys.stderr.isatty()
+    with progress_bar("adding", bar_wanted) as bar:
+        per_file = None if (as_json or bar is not None) else _say
+        report = add_paths(files, opts, fmt, _start(start), jobs=jobs, on_outcome=per_file,
+                           on_progress=bar)
     if as_json:
         for o in report.outcomes:
             for w in o.warnings:
                 click.echo(f"{o.file}: warning: {w}", err=True)
         echo_json(report.to_json())
     else:
-        j = report.to_json()
-        click.echo(f"{j['added']} added, {j['linked']} linked as the same workout, "
-                   f"{j['already']} already there, {j['refused']} refused")
-        for o in report.outcomes:
-            if o.status in ("refused", "failed"):
-                click.echo(f"  refused {o.file}: {o.reason}")
+        _report(report, listed=bar is not None)
     if report.exit_code:
         raise click.exceptions.Exit(report.exit_code)
+
+
+MAX_LISTED = 10
+
+
+def _report(report: Any, listed: bool) -> None:
+    """The batch's final lines: counts, refusals and skips grouped by reason, interruption."""
+    j = report.to_json()
+    skipped = f", {j['skipped']} skipped" if j["skipped"] else ""
+    click.echo(f"{j['added']} added, {j['linked']} linked as the same workout, "
+               f"{j['already']} already there{skipped}, {j['refused']} refused")
+    bad = [o for o in report.outcomes if o.status in ("refused", "failed")]
+    for o in bad[:MAX_LISTED]:
+        click.echo(f"  refused {o.file}: {o.reason}")
+    if len(bad) > MAX_LISTED:
+        click.echo(f"  ... and {len(bad) - MAX_LISTED} more refused (--json lists every file):")
+        for reason, n in report.reasons("refused", "failed")[:MAX_LISTED]:
+            click.echo(f"    {n} x {reason}")
+    if listed and j["skipped"]:
+        click.echo(f"  skipped {j['skipped']} file(s) that are not workouts:")
+        for reason, n in report.reasons("skipped")[:MAX_LISTED]:
+            click.echo(f"    {n} x {reason}")
+    if report.interrupted:
+        click.echo(f"Interrupted: the {report.kept} session(s) added before Ctrl-C are kept; "
+                   f"{report.total - report.done} of {report.total} file(s) were not read. Run "
+                   "the same command again to finish (files already added are recognised).",
+                   err=True)
 
 
 @log.command("list")
@@ -124,6 +160,9 @@ def show(session_id: int, as_json: bool) -> None:
     click.echo(f"session {d['id']}: {d['path']} ({d['format']}{', RR' if d['has_rr'] else ''})"
                + ("" if d["origin"] == "device" else f", {d['origin']} session")
                + f", {d['kind']}")
+    activity = d["summary"].get("activity") or {}
+    if activity.get("name") or activity.get("sport"):
+        click.echo(" - ".join(str(x) for x in (activity.get("name"), activity.get("sport")) if x))
     if d["feel"] is not None:
         click.echo(f"felt: {d['feel']['line']}")
     if d["valid_s"] <= 0:  # a logged session without heart rate

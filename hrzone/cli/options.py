@@ -7,7 +7,8 @@ commands pass the parsed options on as a dict.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -50,3 +51,35 @@ def json_option(f: F) -> F:
 def echo_json(obj: Any) -> None:
     """Print one JSON document on one line."""
     click.echo(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+
+def jobs_option(f: Any) -> Any:
+    """--jobs N: decoding processes."""
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                        help="Processes decoding files in parallel (default: every core for "
+                             "8 files or more, else 1).")(f)
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool) -> Iterator[Any]:
+    """A rich progress bar on stderr with counts (a no-op callback when not a terminal)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int, counts: Mapping[str, int]) -> None:
+        shown = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n)
+        bar.update(task, completed=done, total=total,
+                   description=f"{label} ({shown})" if shown else label)
+
+    bar.start()
+    try:
+        yield update
+    finally:
+        bar.stop()

@@ -10,7 +10,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from hrzone.errors import ImportFormatError
+from hrzone.errors import ImportFormatError, NotAWorkout
+from hrzone.importers.archive import printable
 from hrzone.jumps import TimeFix, fix_times
 from hrzone.loader import start_is_plausible
 from hrzone.series import CONTACT_UNKNOWN, Series
@@ -32,10 +33,29 @@ MAX_WARNINGS = 20
 """Warnings kept per file; the rest are counted in one final line."""
 
 
+MAX_MESSAGE_CHARS = 160
+"""An error's reason (after the file name) is cut to this many characters: one screen line."""
+
+
+def one_line(path: Path | str, msg: str) -> str:
+    """'path: reason' on one line: whitespace collapsed, control characters replaced, the
+    reason cut to MAX_MESSAGE_CHARS."""
+    text = " ".join(str(msg).split())
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS - 1] + "…"
+    return f"{printable(str(path))}: {text}"
+
+
 def fail(path: Path | str, msg: str) -> NoReturn:
     """Raise ImportFormatError with a one-line message naming the file."""
-    one_line = " ".join(str(msg).split())
-    raise ImportFormatError(f"{path}: {one_line}")
+    raise ImportFormatError(one_line(path, msg))
+
+
+def not_a_workout(path: Path | str, msg: str, short: str | None = None) -> NoReturn:
+    """Raise NotAWorkout (the file is not a workout: skipped inside folders and archives);
+    `short`: the reason without this file's details, for a report grouping skips."""
+    raise NotAWorkout(one_line(path, msg), short)
 
 
 class SampleBuilder:
@@ -151,13 +171,24 @@ def finish(path: Path, fmt: str, builder: SampleBuilder, *, max_gap_s: float | N
     the Workout's start_trusted is also False when the start is before 2000 or in the future.
     """
     series, t0 = builder.build(t0_epoch_s)
-    warns = list(warnings) + builder.warnings()
+    has_signal = int(np.count_nonzero(series.hr_bpm > 0)) > 0 or series.rr_ms.size > 0
+    return finish_series(path, fmt, series, t0, builder.fix, max_gap_s=max_gap_s,
+                         warnings=warnings, meta=meta, start_known=start_known,
+                         has_signal=has_signal)
+
+
+def finish_series(path: Path, fmt: str, series: Series, t0: float, fix: TimeFix | None, *,
+                  max_gap_s: float | None, warnings: list[str], meta: dict[str, Any],
+                  start_known: bool = True, has_signal: bool = True) -> Workout:
+    """finish() for a reader that built its series itself (t_s relative to t0, epoch s) after
+    the clock-jump rule `fix`; has_signal: any kept sample carries HR or RR."""
+    warns = list(warnings) + (fix.warnings() if fix is not None else [])
     start = utc_from_epoch(t0)
     trusted = start_known and start_is_plausible(start)
     if start_known and not trusted:
         warns.append(f"start {start:%Y-%m-%d %H:%M} UTC is not plausible (before 2000 or in "
                      "the future): the device clock was not set; start date not trusted")
-    if int(np.count_nonzero(series.hr_bpm > 0)) == 0 and series.rr_ms.size == 0:
+    if not has_signal:
         warns.append("no heart-rate samples")
     if len(warns) > MAX_WARNINGS:
         extra = len(warns) - MAX_WARNINGS + 1

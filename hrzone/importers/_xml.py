@@ -24,13 +24,20 @@ _TAIL = max(len(x) for x in _FORBIDDEN)
 
 
 class _Guarded(io.RawIOBase):
-    """File wrapper that refuses DOCTYPE/ENTITY declarations as the parser reads the bytes."""
+    """File wrapper that refuses DOCTYPE/ENTITY declarations as the parser reads the bytes.
 
-    def __init__(self, raw: BinaryIO, path: Path) -> None:
+    allow_doctype: a DOCTYPE with element and attribute declarations is let through (Apple
+    Health's export.xml has one), entity declarations never are. Whitespace before the XML
+    declaration (Strava's TCX files start with spaces) is dropped: expat refuses it.
+    """
+
+    def __init__(self, raw: BinaryIO, path: Path, allow_doctype: bool = False) -> None:
         self._raw = raw
         self._path = path
         self._tail = b""
+        self._forbidden = _FORBIDDEN[1:] if allow_doctype else _FORBIDDEN
         self.first = True
+        self._leading = True
 
     def readable(self) -> bool:
         return True
@@ -41,13 +48,70 @@ class _Guarded(io.RawIOBase):
             self.first = False
             if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
                 fail(self._path, "UTF-16/32 encoded XML is not supported (save it as UTF-8)")
+        while self._leading and data:
+            stripped = data.lstrip(b" \t\r\n")
+            if stripped:
+                self._leading = False
+                if stripped[:5] == b"<?xml":
+                    data = stripped
+                break
+            data = self._raw.read(size)
         window = self._tail + data
-        for bad in _FORBIDDEN:
+        for bad in self._forbidden:
             if bad in window:
                 fail(self._path, f"XML {bad[2:].decode().lower()} declarations are not allowed "
-                                 "(TCX/GPX never need them; refusing a possible XML bomb)")
+                                 "(refusing a possible XML bomb)")
         self._tail = window[-_TAIL:]
         return data
+
+
+def root_name(head: bytes) -> str | None:
+    """Local name of the first element of an XML document's first bytes (skipping leading
+    whitespace, a BOM, the prolog, comments and a DOCTYPE with its internal subset)."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    i = 0
+    while True:
+        i = text.find("<", i)
+        if i < 0 or i + 1 >= len(text):
+            return None
+        nxt = text[i + 1]
+        if nxt in "?!":
+            if text.startswith("<!--", i):
+                end = text.find("-->", i) + 3
+            elif text.startswith("<!DOCTYPE", i):
+                end = _doctype_end(text, i)
+            else:
+                end = text.find(">", i) + 1
+            if end <= 0:
+                return None
+            i = end
+            continue
+        j = i + 1
+        while j < len(text) and not text[j].isspace() and text[j] not in "/>":
+            j += 1
+        return text[i + 1:j].rpartition(":")[2] or None
+
+
+def _doctype_end(text: str, i: int) -> int:
+    """Index after a DOCTYPE declaration starting at i (its [internal subset] included), 0 if
+    it does not end within the text."""
+    bracket = text.find("[", i)
+    close = text.find(">", i)
+    if bracket < 0 or (0 <= close < bracket):
+        return close + 1
+    end = text.find("]", bracket)
+    while end >= 0:
+        after = text[end + 1:].lstrip()
+        if after.startswith(">"):
+            return len(text) - len(after) + 1
+        end = text.find("]", end + 1)
+    return 0
+
+
+def xml_sniff(head: bytes, root: str) -> bool:
+    """True when `head` starts an XML document whose root element's local name is `root`."""
+    s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return s[:1] == b"<" and root_name(head) == root
 
 
 class XmlSyntaxError(ImportFormatError):
@@ -59,7 +123,8 @@ def local(tag: str) -> str:
     return tag.rpartition("}")[2] if tag[:1] == "{" else tag.rpartition(":")[2]
 
 
-def iter_xml(path: Path, fh: BinaryIO, root: str) -> Iterator[tuple[str, ET.Element, str]]:
+def iter_xml(path: Path, fh: BinaryIO, root: str,
+             allow_doctype: bool = False) -> Iterator[tuple[str, ET.Element, str]]:
     """Yield (event, element, local name) for 'start' and 'end' events of a document whose root
     element must be `root` (ImportFormatError otherwise).
 
@@ -68,7 +133,8 @@ def iter_xml(path: Path, fh: BinaryIO, root: str) -> Iterator[tuple[str, ET.Elem
     """
     seen = False
     try:
-        for event, elem in ET.iterparse(_Guarded(fh, path), events=("start", "end")):
+        for event, elem in ET.iterparse(_Guarded(fh, path, allow_doctype),
+                                        events=("start", "end")):
             name = local(elem.tag)
             if not seen:
                 seen = True
@@ -79,6 +145,8 @@ def iter_xml(path: Path, fh: BinaryIO, root: str) -> Iterator[tuple[str, ET.Elem
         line, col = getattr(e, "position", (0, 0))
         reason = str(e).split(":")[0]
         raise XmlSyntaxError(f"{path}: line {line} column {col}: {reason}") from None
+    except LookupError as e:  # the XML declaration names an encoding Python does not know
+        fail(path, f"XML declaration: {e}")
     if not seen:
         fail(path, "no XML element found")
 

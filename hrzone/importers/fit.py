@@ -19,14 +19,17 @@ What real files do, and what we do about it:
 from __future__ import annotations
 
 import math
+import os
 import warnings as _warnings
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import fitdecode  # type: ignore[import-untyped]
 import numpy as np
 
-from hrzone.importers._common import SampleBuilder, fail, finish
+from hrzone.errors import ImportFormatError, NotAWorkout
+from hrzone.importers._common import SampleBuilder, fail, finish, not_a_workout
+from hrzone.importers.archive import Source, printable, source_of
 from hrzone.workout import Workout
 
 FIT_EPOCH_UNIX_S = 631065600
@@ -153,13 +156,47 @@ def _fit_warning(w: _warnings.WarningMessage) -> str:
     return f"FIT: {w.message}"
 
 
-def load_fit(path: Path, max_gap_s: float | None = None) -> Workout:
+_NOT_ACTIVITY = {
+    "monitoring_a": "daily monitoring (wellness) data", "monitoring_b": "daily monitoring "
+    "(wellness) data", "monitoring_daily": "daily monitoring (wellness) data",
+    "activity_summary": "an activity summary", "settings": "device settings", "sport": "sport "
+    "settings", "device": "device information", "course": "a course", "workout": "a workout plan",
+    "schedules": "schedules", "weight": "weight data", "totals": "totals", "goals": "goals",
+    "blood_pressure": "blood pressure data", "segment": "a segment", "segment_list":
+    "a segment list",
+}
+"""FIT file types (file_id.type) that are not recorded activities, and what they hold. Garmin
+writes further undocumented types (sleep, metrics, HRV status): any type but `activity` is
+skipped."""
+
+
+def sniff(head: bytes, name: str) -> bool:
+    """A FIT file: ".FIT" at byte offset 8 of its header."""
+    return len(head) >= 12 and head[8:12] == b".FIT"
+
+
+def load(src: Source, max_gap_s: float | None = None) -> Iterator[Workout]:
+    """The registry's entry point: the one workout of a FIT activity file."""
+    yield load_fit(src, max_gap_s)
+
+
+def _check_activity(path: Any, frame: Any) -> None:
+    """NotAWorkout for a FIT file whose file_id says it is not an activity (wellness,
+    monitoring, settings, courses: Garmin exports are full of them)."""
+    ftype = None
+    for fd in frame.fields:
+        if fd.field is not None and fd.name == "type":
+            ftype = fd.value
+    if ftype is None or ftype == "activity":
+        return
+    what = _NOT_ACTIVITY.get(str(ftype), f"file type {ftype}")
+    not_a_workout(path, f"a FIT file of {what}, not an activity")
+
+
+def load_fit(src: Source | str | os.PathLike[str], max_gap_s: float | None = None) -> Workout:
     """Read a FIT activity into a Workout (HR in bpm, RR in ms, t_s in seconds from the start)."""
-    try:
-        if path.stat().st_size == 0:
-            fail(path, "empty file")
-    except OSError as e:
-        fail(path, f"cannot read: {e.strerror or e}")
+    src = source_of(src)
+    path = src.path
 
     rec_t: list[int] = []
     rec_hr: list[float] = []
@@ -178,7 +215,7 @@ def load_fit(path: Path, max_gap_s: float | None = None) -> Workout:
     with _warnings.catch_warnings(record=True) as caught:
         _warnings.simplefilter("always")
         try:
-            with open(path, "rb") as fh:
+            with src.open() as fh:
                 reader = fitdecode.FitReader(fh, processor=None,
                                              check_crc=fitdecode.CrcCheck.WARN,
                                              error_handling=fitdecode.ErrorHandling.WARN)
@@ -241,10 +278,20 @@ def load_fit(path: Path, max_gap_s: float | None = None) -> Workout:
                         sessions.append({fd.name: fd.value for fd in frame.fields
                                          if fd.field is not None and fd.name in _SESSION_KEYS})
                     elif num == _MESG_FILE_ID and "device" not in meta:
+                        if n_data == 1:
+                            _check_activity(path, frame)
                         fid = {fd.name: fd.value for fd in frame.fields if fd.field is not None}
                         product = next((v for k, v in fid.items() if k.endswith("product")), None)
                         meta["device"] = f"{fid.get('manufacturer')}/{product}"
                         meta["file_type"] = fid.get("type")
+        except NotAWorkout:
+            raise
+        except ImportFormatError as e:  # the file could not be opened, or its gzip is damaged
+            if n_data == 0:
+                raise
+            why = str(e).removeprefix(f"{printable(src.name)}: ")
+            warns.append(f"FIT: {why} after {n_data} messages; "
+                         "summarised what was readable")
         except fitdecode.FitHeaderError as e:
             if n_data == 0:
                 fail(path, f"not a FIT file ({e})")
@@ -260,6 +307,8 @@ def load_fit(path: Path, max_gap_s: float | None = None) -> Workout:
                 warns.append(line)
 
     if n_data == 0:
+        if meta["files"] == 0:
+            fail(path, "empty file")
         fail(path, "FIT file holds no data messages")
 
     t = np.asarray(rec_t, dtype=np.float64)

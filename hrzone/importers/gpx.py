@@ -8,19 +8,31 @@ A new trkseg or trk after the first starts with brk=True (GPX writers split segm
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from collections.abc import Iterator
 from typing import Any
 
-from hrzone.importers._common import SampleBuilder, parse_iso
+from hrzone.importers._common import SampleBuilder, not_a_workout, parse_iso
 from hrzone.importers._xml import (
-    XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated,
+    XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated, xml_sniff,
 )
+from hrzone.importers.archive import Source, source_of
 from hrzone.workout import Workout
 
 _HR_NAMES = frozenset(("hr", "heartrate"))
 
 
-def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
+def sniff(head: bytes, name: str) -> bool:
+    """An XML document whose root element is gpx."""
+    return xml_sniff(head, "gpx")
+
+
+def load(src: Source, max_gap_s: float | None = None) -> Iterator[Workout]:
+    """The registry's entry point: the one workout of a GPX file."""
+    yield load_gpx(src, max_gap_s)
+
+
+def load_gpx(src: Source | str | os.PathLike[str], max_gap_s: float | None = None) -> Workout:
     """Read a GPX file into a Workout (HR in bpm, t_s in seconds from the first sample)."""
     builder = SampleBuilder()
     warns: list[str] = []
@@ -33,8 +45,10 @@ def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
     bad_time = bad_hr = 0
     first_t: float | None = None  # of any trackpoint, with or without HR: the start
     stack: list[str] = []
+    src = source_of(src)
+    path = src.path
     try:
-        with open(path, "rb") as fh:
+        with src.open() as fh:
             for event, elem, name in iter_xml(path, fh, "gpx"):
                 if event == "start":
                     if not stack:  # the root element
@@ -79,6 +93,8 @@ def load_gpx(path: Path, max_gap_s: float | None = None) -> Workout:
                     elem.clear()
     except XmlSyntaxError as e:
         truncated(e, len(builder), warns)
+    if meta["trackpoints"] == 0:
+        not_a_workout(path, "a GPX file without a recorded track (a route or waypoints)")
     return finish_track(path, "gpx", builder, bad_time=bad_time,
                         bad_hr=bad_hr, time_tag="time", sports=sports, warns=warns, meta=meta,
                         first_t=first_t, max_gap_s=max_gap_s)

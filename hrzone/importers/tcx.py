@@ -9,17 +9,29 @@ Lap TotalTimeSeconds add up to the timer time.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from collections.abc import Iterator
 from typing import Any
 
-from hrzone.importers._common import SampleBuilder, parse_iso
+from hrzone.importers._common import SampleBuilder, not_a_workout, parse_iso
 from hrzone.importers._xml import (
-    XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated,
+    XmlSyntaxError, finish_track, iter_xml, parse_number, text_of, truncated, xml_sniff,
 )
+from hrzone.importers.archive import Source, source_of
 from hrzone.workout import Workout
 
 
-def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
+def sniff(head: bytes, name: str) -> bool:
+    """An XML document whose root element is TrainingCenterDatabase."""
+    return xml_sniff(head, "TrainingCenterDatabase")
+
+
+def load(src: Source, max_gap_s: float | None = None) -> Iterator[Workout]:
+    """The registry's entry point: the one workout of a TCX file."""
+    yield load_tcx(src, max_gap_s)
+
+
+def load_tcx(src: Source | str | os.PathLike[str], max_gap_s: float | None = None) -> Workout:
     """Read a TCX file into a Workout (HR in bpm, t_s in seconds from the first sample)."""
     builder = SampleBuilder()
     warns: list[str] = []
@@ -32,8 +44,10 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
     point_hr: float | None = None
     bad_time = bad_hr = 0
     first_t: float | None = None  # of any trackpoint, with or without HR: the start
+    src = source_of(src)
+    path = src.path
     try:
-        with open(path, "rb") as fh:
+        with src.open() as fh:
             for event, elem, name in iter_xml(path, fh, "TrainingCenterDatabase"):
                 if event == "start":
                     stack.append(name)
@@ -86,6 +100,8 @@ def load_tcx(path: Path, max_gap_s: float | None = None) -> Workout:
                     tracks_seen = 0
     except XmlSyntaxError as e:
         truncated(e, len(builder), warns)
+    if meta["activities"] == 0 and meta["trackpoints"] == 0:
+        not_a_workout(path, "a TCX file without activities (a course or a plan, not a recording)")
     meta["timer_time_s"] = float(sum(laps)) if laps else None
     return finish_track(path, "tcx", builder, bad_time=bad_time,
                         bad_hr=bad_hr, time_tag="Time", sports=sports, warns=warns, meta=meta,
