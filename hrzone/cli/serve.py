@@ -67,7 +67,10 @@ def run_server(cfg: Any, page: str, no_browser: bool) -> Any:
     server = uvicorn.Server(uvicorn.Config(guarded, host=cfg.host, port=cfg.port,
                                            log_level="warning", timeout_graceful_shutdown=5,
                                            lifespan="on"))
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:     # uvicorn raises the Ctrl-C it handled once it has stopped
+        pass
     return guarded.app
 
 
