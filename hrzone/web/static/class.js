@@ -12,8 +12,8 @@ function part(cls, tag = "div") { return hz.el(tag, { class: cls }); }
 function makeTile(name) {
   const p = {
     name: part("t-name"), status: part("t-status"), hr: part("t-hr"), alert: part("t-alert"),
-    zone: part("t-zone"), hint: part("t-hint"), target: part("t-target"), credited: part("t-credited"),
-    cue: part("t-cue"),
+    zone: part("t-zone"), hint: part("t-hint"), targetLabel: part("t-label"), target: part("t-value"),
+    credited: part("t-value"),
   };
   p.alert.setAttribute("role", "alert");
   p.name.textContent = name;
@@ -21,8 +21,9 @@ function makeTile(name) {
     hz.el("div", { class: "t-head" }, p.name, p.status),
     hz.el("div", { class: "t-mid" }, p.hr, p.alert),
     hz.el("div", { class: "t-band" }, p.zone, p.hint),
-    hz.el("div", { class: "t-foot" }, p.target, p.credited),
-    p.cue);
+    hz.el("div", { class: "t-foot" },
+      hz.el("div", { class: "t-stat" }, p.targetLabel, p.target),
+      hz.el("div", { class: "t-stat" }, hz.el("div", { class: "t-label", text: "credited" }), p.credited)));
   hz.$("tiles").append(box);
   const t = { box, p };
   tiles.set(name, t);
@@ -42,15 +43,17 @@ function drawTile(j) {
   p.hr.append(hz.el("small", { text: " bpm" }));
   p.hr.hidden = hideBpm;
   p.alert.hidden = !j.above_ceiling;
-  p.alert.textContent = j.above_ceiling ? `EASE OFF · over ${Math.round(j.ceiling_bpm)}` : "";
-  p.target.textContent = `${j.target} ${hz.clock(j.in_target_s)}`;
+  p.alert.replaceChildren();
+  if (j.above_ceiling) p.alert.append("EASE OFF", hz.el("small", { text: `over ${Math.round(j.ceiling_bpm)} bpm` }));
+  p.targetLabel.textContent = `in ${j.target}`;
+  p.target.textContent = hz.clock(j.in_target_s);
   p.credited.textContent = `${hz.min(j.credited_min)} min`;
   const bits = [];
   if (!j.present) bits.push("absent");
   else bits.push(j.link === "connected" ? (ok ? "signal ok" : "no signal") : j.link);
   if (j.battery != null) bits.push(`battery ${j.battery}%`);
   p.status.textContent = bits.join(" · ");
-  p.cue.textContent = j.room_cue ? `“${j.room_cue}”` : "";
+  t.box.title = j.room_cue ? `Last said to ${j.name}: “${j.room_cue}”` : "";
   const mark = { name: j.name, start: j.start, t_s: j.elapsed_s };
   requestAnimationFrame(() => {
     mark.shown_ms = Date.now();
