@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from web_helpers import (
-    CHROMIUM_ARGS, chromium_or_skip, hrzone, no_horizontal_overflow, request, screenshot_dirs,
+    chromium_or_skip, hrzone, open_page, no_horizontal_overflow, request, screenshot_dirs,
     serve)
 
 TV = {"width": 1920, "height": 1080}
@@ -55,11 +55,7 @@ def klass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env = {**os.environ, "HRZONE_HOME": str(home), "MPLBACKEND": "Agg"}
     with serve(env, "--virtual", str(PEOPLE), "--speed", "20", "--for", "30m", "--no-save",
                command=("class", "run", "--serve")) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=TV)
-        outside: list[str] = []
-        page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
-                else outside.append(r.url))
+        browser, page, outside = open_page(pw, exe, base, TV)
         yield {"base": base, "env": env, "page": page, "browser": browser,
                "shots": screenshot_dirs(tmp_path_factory.mktemp("class_artefacts"))}
         browser.close()

@@ -102,6 +102,18 @@ def chromium_or_skip() -> str:
     pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium chromium-driver)")
 
 
+def open_page(pw: Any, exe: str, base: str, viewport: dict[str, int]
+              ) -> tuple[Any, Any, list[str]]:
+    """Headless Chromium (exe) with one page of `viewport`; the list collects every request
+    the pages make outside the server at `base` (it should stay empty)."""
+    browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport=viewport)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
+            else outside.append(r.url))
+    return browser, page, outside
+
+
 def screenshot_dirs(tmp_root: Path) -> list[Path]:
     """Where screenshots go: the test artefacts (HRZONE_ARTIFACTS, else pytest's temporary
     folder), and docs/screenshots when HRZONE_UPDATE_SCREENSHOTS=1."""

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from hrzone.app.broadcast import Broadcast, Watched
 from hrzone.app.group import (
     ClassError, ClassOutcome, ClassRequest, Member, class_in_air, class_origin, demo_notes,
     prepare, room_for, save_results, zone_rules)
@@ -29,12 +30,11 @@ from hrzone.app.room import Room
 from hrzone.arbiter import RoomCue
 from hrzone.errors import HrzoneError
 
-Message = tuple[str, dict[str, Any]]
 QUEUE_MAX = 1024       # a subscriber this far behind loses its oldest messages
 CUES_SHOWN = 5         # the room's latest cues in a snapshot
 
 
-class ClassRun:
+class ClassRun(Watched):
     """One class running as a task: its tiles, view settings, subscribers and outcome."""
 
     def __init__(self, run_id: str, req: ClassRequest, hide_bpm: bool = False):
@@ -49,17 +49,11 @@ class ClassRun:
         self.error: str | None = None
         self.ended = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
-        self._subscribers: set[asyncio.Queue[Message]] = set()
+        self._watchers = Broadcast(QUEUE_MAX)
         self.monitor.subscribe(lambda t: self.publish("tile", t.to_json()))
 
-    @property
-    def state(self) -> str:
-        """'connecting' (finding the straps), 'running', 'stopping' or 'ended'."""
-        if self.ended.is_set():
-            return "ended"
-        if self.task is not None and self.task.cancelling():
-            return "stopping"
-        return "running" if self.monitor.sinks else "connecting"
+    def connected(self) -> bool:
+        return bool(self.monitor.sinks)
 
     @property
     def zone_cues(self) -> list[str]:
@@ -86,26 +80,6 @@ class ClassRun:
         if self.outcome is not None:
             d["table"] = self.outcome.to_json()
         return d
-
-    def subscribe(self) -> asyncio.Queue[Message]:
-        """A queue of (kind, data) messages from now on; unsubscribe when done."""
-        q: asyncio.Queue[Message] = asyncio.Queue(QUEUE_MAX)
-        self._subscribers.add(q)
-        return q
-
-    def unsubscribe(self, q: asyncio.Queue[Message]) -> None:
-        self._subscribers.discard(q)
-
-    def publish(self, kind: str, data: dict[str, Any] | None = None) -> None:
-        """Send a message to every subscriber ("class" and "end" carry the snapshot)."""
-        if not self._subscribers:
-            return
-        msg = (kind, self.snapshot() if data is None else data)
-        for q in self._subscribers:
-            if q.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    q.get_nowait()
-            q.put_nowait(msg)
 
     def set_view(self, hide_bpm: bool) -> None:
         """Show heart rates on every screen, or zones only."""
