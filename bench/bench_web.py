@@ -12,7 +12,14 @@ machine clock, so latency = shown - (start + t_s): virtual strap -> BleSource ->
 signal core -> status -> SSE -> browser -> painted. Server CPU: utime + stime of the server
 process over the measured window (/proc), as % of one core.
 
-    .venv/bin/python bench/bench_web.py [--straps 1 30] [--seconds 30] [--json]
+The class screen (`--class N`, default 30): `hrzone class run --serve --virtual N --speed 1`
+(N virtual straps at 1 Hz, each person's whole session in the server's loop) and one headless
+Chromium page at 1920x1080 showing all N tiles. Each tile update notes, in the animation frame
+after it was drawn, the time and the tile's session time (elapsed_s: the last notification's
+t_s) and connection wall clock (start): latency = shown - (start + t_s), strap -> BleSource ->
+session -> ClassMonitor tile -> SSE -> browser -> painted. 0 skips it.
+
+    .venv/bin/python bench/bench_web.py [--straps 1 30] [--class 30] [--seconds 30] [--json]
 """
 
 from __future__ import annotations
@@ -100,6 +107,34 @@ def measure(base: str, straps: int, seconds: float, browser: Any) -> dict[str, A
             "server_cpu_pct": round(cpu, 1), "cpu_pct_per_strap": round(cpu / straps, 2)}
 
 
+def measure_class(env: dict[str, str], people: int, seconds: float, browser: Any) -> dict[str, Any]:
+    """A virtual class of `people` at 1 Hz on the class screen for `seconds`."""
+    with serve(env, "--virtual", str(people), "--speed", "1", "--no-save",
+               command=("class", "run", "--serve")) as base:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{base}/class")
+        page.wait_for_function(f"() => new Set(window.hrzoneTiles.filter(m => m.start)"
+                               f".map(m => m.name)).size === {people}", timeout=60000)
+        pid = server_pid(int(base.rsplit(":", 1)[1]))
+        time.sleep(WARMUP_S)
+        t0_wall, c0 = time.time(), cpu_s(pid)
+        time.sleep(seconds)
+        t1_wall, c1 = time.time(), cpu_s(pid)
+        first: dict[tuple[str, float], dict[str, Any]] = {}
+        for m in page.evaluate("() => window.hrzoneTiles"):  # events redraw a tile: first counts
+            if m.get("start") and m.get("shown_ms") is not None:
+                first.setdefault((m["name"], m["t_s"]), m)
+        page.close()
+    lat = sorted(m["shown_ms"] - (_epoch_ms(m["start"]) + m["t_s"] * 1000.0)
+                 for m in first.values()
+                 if t0_wall * 1000 <= _epoch_ms(m["start"]) + m["t_s"] * 1000.0 <= t1_wall * 1000)
+    cpu = 100.0 * (c1 - c0) / (t1_wall - t0_wall)
+    return {"class_screen": people, "seconds": round(t1_wall - t0_wall, 1), "shown": len(lat),
+            "p50_ms": round(statistics.median(lat), 1),
+            "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1), "max_ms": round(lat[-1], 1),
+            "server_cpu_pct": round(cpu, 1), "cpu_pct_per_strap": round(cpu / people, 2)}
+
+
 def _epoch_ms(iso: str) -> float:
     from datetime import datetime
 
@@ -109,6 +144,8 @@ def _epoch_ms(iso: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--straps", type=int, nargs="+", default=[1, 30])
+    ap.add_argument("--class", dest="people", type=int, default=30,
+                    help="people in the class screen's virtual class (0: skip)")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -123,14 +160,17 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for n in args.straps:
                 results.append(measure(base, n, args.seconds, browser))
+            if args.people:
+                results.append(measure_class(env, args.people, args.seconds, browser))
             browser.close()
     if args.json:
         print(json.dumps(results, indent=1))
         return
-    print(f"{'straps':>6} {'shown':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
+    print(f"{'straps':>14} {'shown':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} "
           f"{'server CPU %':>12} {'per strap %':>11}")
     for r in results:
-        print(f"{r['straps']:>6} {r['shown']:>6} {r['p50_ms']:>7} {r['p95_ms']:>7} "
+        what = f"class {r['class_screen']}" if "class_screen" in r else f"live {r['straps']}"
+        print(f"{what:>14} {r['shown']:>6} {r['p50_ms']:>7} {r['p95_ms']:>7} "
               f"{r['max_ms']:>7} {r['server_cpu_pct']:>12} {r['cpu_pct_per_strap']:>11}")
     ok = all(r["p95_ms"] < 250 for r in results)
     print(f"p95 < 250 ms: {'yes' if ok else 'NO'}")

@@ -226,7 +226,7 @@ def test_assets_name_no_outside_url() -> None:
 
     files = {name: data for name, (data, _) in assets.static_files().items()}
     files.update({f"page:{p}": assets.page(p) for p in assets.PAGES})
-    assert {"app.css", "common.js", "live.js"} <= set(files)
+    assert {"app.css", "common.js", "live.js", "class.js", "page:class"} <= set(files)
     for name, data in files.items():
         assert not URL.findall(data), f"{name}: {URL.findall(data)}"
         assert b"http" not in data.replace(b"https?", b""), name

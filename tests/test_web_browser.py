@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from web_helpers import (
-    CHROMIUM_ARGS, DESKTOP, PHONE, chromium_or_skip, hrzone, no_horizontal_overflow, serve,
+    DESKTOP, PHONE, chromium_or_skip, hrzone, open_page, no_horizontal_overflow, serve,
     screenshot_dirs, shoot)
 
 CEILING = 140   # intervals.jsonl passes it at 334 s of session time (17 s at --speed 20)
@@ -34,11 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     hrzone(env, "profile", "set", "age", "50", "rest_hr", "60", "ceiling_bpm", str(CEILING))
     with serve(env, "--virtual", "recordings/intervals.jsonl", "--speed", "20") as base, \
             sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=DESKTOP)
-        outside: list[str] = []
-        page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
-                else outside.append(r.url))
+        browser, page, outside = open_page(pw, exe, base, DESKTOP)
         yield {"base": base, "env": env, "page": page, "outside": outside,
                "shots": screenshot_dirs(tmp_path_factory.mktemp("artefacts"))}
         browser.close()

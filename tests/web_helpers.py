@@ -39,13 +39,17 @@ def hrzone(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def serve(env: dict[str, str], *args: str, host: str = "127.0.0.1") -> Iterator[str]:
-    """`hrzone serve --no-browser --audio off ARGS` on a free port; yields its base URL and
-    stops it with SIGINT (as Ctrl-C) afterwards."""
+def serve(env: dict[str, str], *args: str, host: str = "127.0.0.1",
+          command: tuple[str, ...] = ("serve",), output: list[str] | None = None) -> Iterator[str]:
+    """`hrzone serve --no-browser --audio off ARGS` (or another serving command, e.g.
+    ("class", "run", "--serve")) on a free port; yields its base URL and stops it with SIGINT
+    (as Ctrl-C) afterwards; its standard output is appended to `output` when given."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "hrzone", "serve", "--no-browser", "--audio",
+    proc = subprocess.Popen([sys.executable, "-m", "hrzone", *command, "--no-browser", "--audio",
                              "off", "--host", host, "--port", str(port), *args], env=env,
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT if output is None else subprocess.DEVNULL,
+                            text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -61,10 +65,12 @@ def serve(env: dict[str, str], *args: str, host: str = "127.0.0.1") -> Iterator[
     finally:
         proc.send_signal(2)
         try:
-            proc.wait(20)
+            out, _ = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
+            out, _ = proc.communicate()
+        if output is not None:
+            output.append(out)
 
 
 def request(url: str, method: str = "GET", body: Any = None,
@@ -94,6 +100,18 @@ def chromium_or_skip() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
     pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium chromium-driver)")
+
+
+def open_page(pw: Any, exe: str, base: str, viewport: dict[str, int]
+              ) -> tuple[Any, Any, list[str]]:
+    """Headless Chromium (exe) with one page of `viewport`; the list collects every request
+    the pages make outside the server at `base` (it should stay empty)."""
+    browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport=viewport)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
+            else outside.append(r.url))
+    return browser, page, outside
 
 
 def screenshot_dirs(tmp_root: Path) -> list[Path]:

@@ -387,6 +387,57 @@ def save_results(members: list[Member], results: dict[str, SessionResult | BaseE
     return out
 
 
+def room_for(req: ClassRequest, members: list[Member], air: Air, monitor: ClassMonitor,
+             on_say: Callable[[RoomCue], None] | None = None) -> tuple[Room, Sink | None]:
+    """The room of this class (its rules from req.zone_cues, checked against who takes part)
+    and its speaker (None when silent; close it after the class)."""
+    rules = zone_rules(req.zone_cues, members)
+    voice = room_voice(req)
+    t0 = air.clock.now_ns()
+    room = Room(rules, lambda: (air.clock.now_ns() - t0) / 1e9, monitor=monitor, voice=voice,
+                on_say=on_say)
+    return room, voice
+
+
+def zone_rules(names: tuple[str, ...] | list[str], members: list[Member],
+               what: str = "--zone-cues") -> RoomRules:
+    """The room's rules with zone cues for `names` (ClassError for someone not in the class;
+    the arbiter refuses more than a small group); `what` names the option in the error."""
+    known = {m.person.name.lower() for m in members}
+    unknown = [n for n in names if n.lower() not in known]
+    if unknown:
+        raise ClassError(f"{what}: {', '.join(unknown)} not in this class")
+    return RoomRules(frozenset(names))
+
+
+async def class_in_air(req: ClassRequest, members: list[Member], air: Air, monitor: ClassMonitor,
+                       room: Room) -> tuple[dict[str, SessionResult | BaseException],
+                                            dict[str, int]]:
+    """class_session for this request, then the virtual straps and clock closed."""
+    try:
+        return await class_session(members, air, monitor, room, duration_s=req.duration_s,
+                                   origin=class_origin(req))
+    finally:
+        if air.virtual is not None:
+            await air.virtual.aclose()
+        closer = getattr(air.clock, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+def class_origin(req: ClassRequest) -> str:
+    """'virtual' for a virtual class, else 'device' (the history's origin)."""
+    return "virtual" if req.virtual is not None else "device"
+
+
+def demo_notes(demo: bool, members: list[Member]) -> list[str]:
+    """What to tell the instructor before the class (a demo roster was just created)."""
+    if not demo:
+        return []
+    return [f"the roster was empty: created a demo roster of {len(members)} people "
+            "(`hrzone class roster list`; `roster rm NAME` removes one)"]
+
+
 def run_class(req: ClassRequest, monitor: ClassMonitor | None = None, *,
               on_say: Callable[[RoomCue], None] | None = None,
               on_ready: Callable[[ClassOutcome], None] | None = None) -> ClassOutcome:
@@ -398,39 +449,17 @@ def run_class(req: ClassRequest, monitor: ClassMonitor | None = None, *,
     """
     from hrzone.runner import run_cancellable
 
-    rules = RoomRules(frozenset(req.zone_cues))
+    RoomRules(frozenset(req.zone_cues))      # too many people fails before anything is made
     members, air, demo = prepare(req)
-    known = {m.person.name.lower() for m in members}
-    unknown = [n for n in req.zone_cues if n.lower() not in known]
-    if unknown:
-        raise ClassError(f"--zone-cues: {', '.join(unknown)} not in this class")
-    origin = "virtual" if req.virtual is not None else "device"
-    notes = []
-    if demo:
-        notes.append(f"the roster was empty: created a demo roster of {len(members)} people "
-                     "(`hrzone class roster list`; `roster rm NAME` removes one)")
+    monitor = monitor or ClassMonitor()
+    room, voice = room_for(req, members, air, monitor, on_say)
+    origin = class_origin(req)
+    notes = demo_notes(demo, members)
     if on_ready is not None:
         on_ready(ClassOutcome([], {}, [], demo, origin, notes))
-    monitor = monitor or ClassMonitor()
-    voice = room_voice(req)
-    t0 = air.clock.now_ns()
-    room = Room(rules, lambda: (air.clock.now_ns() - t0) / 1e9, monitor=monitor, voice=voice,
-                on_say=on_say)
-
-    async def go() -> tuple[dict[str, SessionResult | BaseException], dict[str, int]]:
-        try:
-            return await class_session(members, air, monitor, room,
-                                       duration_s=req.duration_s, origin=origin)
-        finally:
-            if air.virtual is not None:
-                await air.virtual.aclose()
-            closer = getattr(air.clock, "aclose", None)
-            if closer is not None:
-                await closer()
-
     started = time.monotonic()
     try:
-        results, reconnects = run_cancellable(go())
+        results, reconnects = run_cancellable(class_in_air(req, members, air, monitor, room))
     finally:
         if voice is not None:
             voice.close(None)  # type: ignore[arg-type]

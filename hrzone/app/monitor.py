@@ -30,7 +30,8 @@ from hrzone.zones import Thresholds
 class Tile:
     """One participant at one moment: their Reading (relative to *their* thresholds and target;
     hr_bpm None without valid data), the strap's battery (%), link and contact, the last cue
-    the room said to them, and `present` (False: their strap was not found at the start)."""
+    the room said to them, `present` (False: their strap was not found at the start) and the
+    wall clock of their connection (`start`, ISO; elapsed_s counts from it)."""
 
     name: str
     person_id: int | None
@@ -42,6 +43,7 @@ class Tile:
     room_cue: str | None = None
     present: bool = True
     seq: int = 0
+    start: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The tile as JSON: what the class screen renders (bpm, zone word, minutes, alert)."""
@@ -54,7 +56,7 @@ class Tile:
                 "above_ceiling": r.above_ceiling, "ceiling_bpm": r.ceiling_bpm,
                 "battery": self.battery, "link": self.link, "contact": self.contact,
                 "device": self.device, "elapsed_s": round(r.elapsed_s, 1),
-                "room_cue": self.room_cue, "seq": self.seq}
+                "room_cue": self.room_cue, "seq": self.seq, "start": self.start}
 
 
 class TileSink(StatusSink):
@@ -64,9 +66,11 @@ class TileSink(StatusSink):
         super().__init__(**kw)
         self.name = name
         self.monitor = monitor
+        self.start: str | None = None
 
     def on_start(self, header: Header, thresholds: Thresholds) -> None:
         super().on_start(header, thresholds)
+        self.start = header.created
         self.monitor.changed(self.name)
 
     def on_output(self, out: Output, state: pipeline.State) -> None:
@@ -123,7 +127,7 @@ class ClassMonitor:
         seen = self._data_at.get(name)
         idle = 0.0 if seen is None else max(0.0, self.clock() - seen)
         return Tile(name, self.ids.get(name), s.reading(idle), s.battery, s.link, s.contact,
-                    s.device, self.room_cues.get(name), True, self.seq)
+                    s.device, self.room_cues.get(name), True, self.seq, sink.start)
 
     def tiles(self) -> list[Tile]:
         """Every participant's tile now, in roster order (absent ones included)."""

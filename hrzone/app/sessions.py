@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hrzone.app.broadcast import Broadcast, Watched
 from hrzone.app.live import LiveOutcome, LivePlan, LiveRequest, plan_live
 from hrzone.app.prefs import CueSetup
 from hrzone.display import StatusSink
@@ -30,7 +31,6 @@ from hrzone.recording import Event, Header
 from hrzone.session import SessionResult, Sink
 from hrzone.zones import Thresholds
 
-Message = tuple[str, dict[str, Any]]
 QUEUE_MAX = 256        # a subscriber that falls this far behind loses its oldest messages
 
 
@@ -66,7 +66,7 @@ class WatchSink(StatusSink):
                                  "text": cue.text})
 
 
-class LiveRun:
+class LiveRun(Watched):
     """One session running as a task: its status, its subscribers and, at the end, its outcome.
 
     kind: 'live' or 'calibrate' (zones hidden, marks shown); finish: turns the session result
@@ -85,16 +85,10 @@ class LiveRun:
         self.result: SessionResult | None = None
         self.error: str | None = None
         self.ended = asyncio.Event()
-        self._subscribers: set[asyncio.Queue[Message]] = set()
+        self._watchers = Broadcast(QUEUE_MAX)
 
-    @property
-    def state(self) -> str:
-        """'connecting', 'running', 'stopping' or 'ended'."""
-        if self.ended.is_set():
-            return "ended"
-        if self.task is not None and self.task.cancelling():
-            return "stopping"
-        return "running" if self.sink.header is not None else "connecting"
+    def connected(self) -> bool:
+        return self.sink.header is not None
 
     def snapshot(self) -> dict[str, Any]:
         """The current state: the JSON sink's status fields (display.LiveStatus.to_json) plus
@@ -131,26 +125,6 @@ class LiveRun:
                 "duplicate_of": None if o.saved is None else o.saved.duplicate_of,
                 "origin": o.origin, "save_requested": o.save_requested,
                 "recording_error": o.recording_error, "save_error": o.save_error}
-
-    def subscribe(self) -> asyncio.Queue[Message]:
-        """A queue of (kind, data) messages from now on; unsubscribe when done."""
-        q: asyncio.Queue[Message] = asyncio.Queue(QUEUE_MAX)
-        self._subscribers.add(q)
-        return q
-
-    def unsubscribe(self, q: asyncio.Queue[Message]) -> None:
-        self._subscribers.discard(q)
-
-    def publish(self, kind: str, data: dict[str, Any] | None = None) -> None:
-        """Send a message to every subscriber (a status message carries the snapshot)."""
-        if not self._subscribers:
-            return
-        msg = (kind, self.snapshot() if data is None else data)
-        for q in self._subscribers:
-            if q.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    q.get_nowait()
-            q.put_nowait(msg)
 
     def mark(self, label: str) -> None:
         """A talk-test mark now (HrzoneError before the strap is connected)."""

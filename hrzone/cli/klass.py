@@ -10,6 +10,7 @@ import click
 
 from hrzone.cli import cli
 from hrzone.cli.options import echo_json, json_option, threshold_options
+from hrzone.cli.serve import run_server, server_options
 
 
 @cli.group("class")
@@ -151,30 +152,66 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path),
               help="Also write the class table as CSV here (mode 0600).")
 @click.option("--no-save", is_flag=True, help="Do not add the sessions to people's histories.")
+@click.option("--serve", "serve", is_flag=True,
+              help="Show the class screen in the browser (hrzone serve's dashboard, /class); "
+                   "the table is printed when the server stops (Ctrl-C).")
+@click.option("--hide-bpm", is_flag=True, help="With --serve: the screen starts showing zones "
+              "only (the instructor can switch).")
+@server_options
 @json_option
 def run_cmd(duration_s: float | None, virtual: str | None, speed: float, zone_cues: str | None,
-            audio: str, cue_log: Path | None, csv_path: Path | None, no_save: bool,
+            audio: str, cue_log: Path | None, csv_path: Path | None, no_save: bool, serve: bool,
+            hide_bpm: bool, host: str, port: int, token: str | None, no_browser: bool,
             as_json: bool) -> None:
     """Run a class: connect every participant's strap, speak safety cues by name, and print
     the class table at the end (minutes per zone, credited, in target, above ceiling, data
     quality); each session goes into its person's own history."""
     from hrzone.app.group import ClassRequest, run_class
-    from hrzone.classtable import table_csv, table_text
-    from hrzone.paths import write_private
 
     names = tuple(n.strip() for n in (zone_cues or "").split(",") if n.strip())
     req = ClassRequest(virtual=virtual, speed=speed, duration_s=duration_s, zone_cues=names,
                        audio=audio, cue_log=cue_log, save=not no_save)
+    if serve:
+        out = _serve_class(req, hide_bpm, host, port, token, no_browser)
+        if out is None:
+            click.echo("no class ran", err=True)
+            return
+    else:
+        def ready(o: Any) -> None:
+            for n in o.notes:
+                click.echo(n, err=as_json)
 
-    def ready(o: Any) -> None:
-        for n in o.notes:
-            click.echo(n, err=as_json)
+        def said(c: Any) -> None:
+            if not as_json:
+                click.echo(f"+{c.t_s:7.1f}s  {c.text}")
 
-    def said(c: Any) -> None:
-        if not as_json:
-            click.echo(f"+{c.t_s:7.1f}s  {c.text}")
+        out = run_class(req, on_say=said, on_ready=ready)
+    _report(out, req, csv_path, as_json)
 
-    out = run_class(req, on_say=said, on_ready=ready)
+
+def _serve_class(req: Any, hide_bpm: bool, host: str, port: int, token: str | None,
+                 no_browser: bool) -> Any:
+    """Serve the dashboard with this class started on its class screen; the outcome of the
+    last class run there (None if none finished)."""
+    from hrzone.app.group import ClassError
+    from hrzone.arbiter import RoomRules
+    from hrzone.web import ServeConfig
+
+    RoomRules(frozenset(req.zone_cues))       # too many zone-cue people fails here, in one line
+    cfg = ServeConfig(host=host, port=port, token=token, audio=req.audio, save=req.save,
+                      klass=req, class_now=True, hide_bpm=hide_bpm)
+    app = run_server(cfg, "class", no_browser)
+    run = app.state.classes.latest()
+    if run is not None and run.outcome is None and run.error:
+        raise ClassError(run.error)
+    return None if run is None else run.outcome
+
+
+def _report(out: Any, req: Any, csv_path: Path | None, as_json: bool) -> None:
+    """The class table as text or JSON (and CSV), the absent, errors and what was saved."""
+    from hrzone.classtable import table_csv, table_text
+    from hrzone.paths import write_private
+
     if csv_path is not None:
         write_private(csv_path, table_csv(out.rows))
     if as_json:

@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hrzone.app.classes import Classes
+from hrzone.app.group import ClassRequest
 from hrzone.app.sessions import LiveSessions
 from hrzone.errors import HrzoneError
-from hrzone.web import api, assets, live_api
+from hrzone.web import api, assets, class_api, live_api
 from hrzone.web.security import Guard
 
 
@@ -27,7 +29,8 @@ class ServeConfig:
     """What `hrzone serve` was started with: where it listens, its token (None: loopback only),
     the virtual strap (a recording or plan played at `speed`) in place of Bluetooth, the strap's
     firmware profile, the server's cue audio, whether finished sessions are saved, threshold
-    options."""
+    options; the class screen's class (`class run --serve`'s request; None: the roster's real
+    straps), whether it starts with the server and whether its screen starts with zones only."""
 
     host: str = "127.0.0.1"
     port: int = 8765
@@ -38,6 +41,9 @@ class ServeConfig:
     audio: str = "off"
     save: bool = True
     opts: Mapping[str, Any] = field(default_factory=dict)
+    klass: ClassRequest | None = None
+    class_now: bool = False
+    hide_bpm: bool = False
 
 
 def _page_route(path: str, name: str) -> Route:
@@ -70,18 +76,23 @@ def create_app(config: ServeConfig | None = None) -> Any:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runs = LiveSessions()
         app.state.proposals = {}
+        app.state.classes = Classes(cfg.klass, cfg.hide_bpm)
+        if cfg.class_now:
+            app.state.classes.start()
         try:
             yield
         finally:  # Ctrl-C on the server ends running sessions as Ctrl-C ends `hrzone live`
             await app.state.runs.stop_all()
+            await app.state.classes.stop()
 
     routes = [
         Route("/", lambda r: Response(status_code=307, headers={"location": "/live"})),
-        *(_page_route(f"/{n}", n) for n in ("live", "week", "sessions", "calibrate", "profile")),
+        *(_page_route(f"/{n}", n) for n in assets.NAV),
         _page_route("/sessions/{sid:int}", "session"),
         Route("/static/{name}", _static),
         *api.routes(),
         *live_api.routes(),
+        *class_api.routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={404: _not_found, HrzoneError: _user_error})

@@ -10,8 +10,8 @@ from string import Template
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
          ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8"}
 PAGES = {"live": "Live", "week": "Week", "sessions": "Sessions", "session": "Session",
-         "calibrate": "Calibrate", "profile": "Profile"}
-NAV = ("live", "week", "sessions", "calibrate", "profile")
+         "calibrate": "Calibrate", "profile": "Profile", "class": "Class"}
+NAV = ("live", "week", "sessions", "calibrate", "profile", "class")
 
 
 @cache

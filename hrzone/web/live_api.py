@@ -88,24 +88,25 @@ async def live_stop(request: Request) -> Response:
     return error("no live session", 404) if run is None else JSONResponse(run.snapshot())
 
 
-def _sse(kind: str, data: dict[str, Any]) -> str:
+def sse(kind: str, data: dict[str, Any]) -> str:
+    """One Server-Sent Event: its kind and JSON data."""
     return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 async def _stream(run: LiveRun) -> AsyncIterator[str]:
     q = run.subscribe()
     try:
-        yield _sse("status", run.snapshot())
+        yield sse("status", run.snapshot())
         while not run.ended.is_set():
             try:
                 kind, data = await asyncio.wait_for(q.get(), HEARTBEAT_S)
             except TimeoutError:
                 kind, data = "status", run.snapshot()
-            yield _sse(kind, data)
+            yield sse(kind, data)
         while not q.empty():
             kind, data = q.get_nowait()
-            yield _sse(kind, data)
-        yield _sse("end", run.snapshot())
+            yield sse(kind, data)
+        yield sse("end", run.snapshot())
     finally:
         run.unsubscribe(q)
 
