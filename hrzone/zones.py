@@ -256,6 +256,55 @@ def _median(xs: list[float]) -> float:
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
+class _CalmRuns:
+    """Where the calm runs of a chunk end. A sample is calm for (zone, ceiling state) when it is
+    valid, follows the previous sample within signal_lost_s, its HR lies within margin_bpm of
+    the called zone's band (so the level -- a median of such samples -- adds no evidence either
+    way) and it leaves the ceiling candidate as it is. A calm run changes nothing but the time:
+    track_cues skips it whole (exact; tested against one sample at a time)."""
+
+    __slots__ = ("_base", "_breaks", "_ceiling_ok", "_hr", "_lo", "_hi")
+
+    def __init__(self, t_s: np.ndarray, hr_bpm: np.ndarray, valid: np.ndarray,
+                 thresholds: Thresholds, config: CueConfig) -> None:
+        gap_ok = np.zeros(t_s.shape[0], bool)
+        gap_ok[1:] = np.diff(t_s) < config.signal_lost_s
+        self._base = np.asarray(valid, bool) & gap_ok
+        self._hr = hr_bpm
+        m = config.margin_bpm
+        self._lo = (-np.inf, thresholds.moderate_bpm - m, thresholds.high_bpm - m)
+        self._hi = (thresholds.moderate_bpm + m, thresholds.high_bpm + m, np.inf)
+        c = thresholds.ceiling_bpm
+        with np.errstate(invalid="ignore"):
+            self._ceiling_ok = (None if c is None else
+                                (~(hr_bpm >= c), ~(hr_bpm < c - config.ceiling_margin_bpm)))
+        self._breaks: dict[tuple[int, int], np.ndarray] = {}
+
+    def in_band(self, hr: float, zone: int) -> bool:
+        """Whether an HR value adds no evidence against `zone` (see the class docstring)."""
+        return self._lo[zone] <= hr <= self._hi[zone]
+
+    def ceiling_ok(self, i: int, above: int) -> bool:
+        """Whether sample i leaves the ceiling candidate `above` as it is."""
+        return self._ceiling_ok is None or bool(self._ceiling_ok[above][i])
+
+    def end(self, i: int, zone: int, above: int) -> int:
+        """The first index >= i that is not calm for (zone, above) (len when none)."""
+        key = (zone, above)
+        br = self._breaks.get(key)
+        if br is None:
+            with np.errstate(invalid="ignore"):
+                calm = self._base & (self._hr >= self._lo[zone]) & (self._hr <= self._hi[zone])
+            if self._ceiling_ok is not None:
+                calm &= self._ceiling_ok[above]
+            br = self._breaks[key] = np.flatnonzero(~calm)
+        k = int(np.searchsorted(br, i))
+        return int(br[k]) if k < br.shape[0] else self._base.shape[0]
+
+
+CALM_MIN_SAMPLES = 16  # shorter chunks are stepped through (the fast path costs a few arrays)
+
+
 def track_cues(
     t_s: np.ndarray, hr_bpm: np.ndarray, valid: np.ndarray, state: CueState,
     thresholds: Thresholds, config: CueConfig,
@@ -282,8 +331,33 @@ def track_cues(
     tl = t_s.tolist()
     hl = hr_bpm.tolist()
     vl = valid.tolist()
-    for i in range(len(tl)):
+    n = len(tl)
+    calm = _CalmRuns(t_s, hr_bpm, valid, thresholds, c) if n >= CALM_MIN_SAMPLES else None
+    i = -1
+    while i + 1 < n:
+        i += 1
         t = tl[i]
+        if (calm is not None and vl[i] and zone != INVALID and signal and ev_up == 0.0
+                and ev_down == 0.0 and a_cand == above and stretch_t is not None
+                and last_valid is not None and t - last_valid < c.signal_lost_s
+                and calm.in_band(hl[i], zone) and calm.ceiling_ok(i, above)
+                and all(calm.in_band(p[1], zone) for p in tail)):
+            # Samples i..j-1 are calm (_CalmRuns): only the level window and the times move.
+            j = calm.end(i + 1, zone, above)
+            out[i:j] = zone
+            last = tl[j - 1]
+            tail = [p for p in tail if last - p[0] < level_s]
+            k = j - 1
+            while k >= i and last - tl[k] < level_s:
+                k -= 1
+            tail += [(tl[m], hl[m]) for m in range(k + 1, j)]
+            if zone < HIGH:
+                up_since = last
+            if zone > LOW:
+                down_since = last
+            last_valid = last
+            i = j - 1
+            continue
         if not vl[i]:
             if not started:
                 started, last_valid = True, t

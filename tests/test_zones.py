@@ -161,7 +161,8 @@ def test_bad_cue_config():
                                 st.floats(60, 200), st.booleans()), min_size=65, max_size=200),
        ceiling=st.sampled_from([None, 150.0, 175.0]), dwell=st.sampled_from([0.0, 8.0, 30.0]))
 def test_track_cues_fast_forward_equals_one_sample_at_a_time(steps, ceiling, dwell) -> None:
-    """Long chunks skip calm runs (zones._CalmRuns); one sample per call never does."""
+    """Long chunks skip calm runs (zones._CalmRuns); one sample per call never does
+    (chunks shorter than zones.CALM_MIN_SAMPLES are stepped through)."""
     from hrzone.zones import CueConfig, CueState, track_cues
 
     t = np.cumsum([s[0] for s in steps])
@@ -177,3 +178,39 @@ def test_track_cues_fast_forward_equals_one_sample_at_a_time(steps, ceiling, dwe
         events += ev
     assert whole.tolist() == zones and st_whole == state
     assert [e.to_json() for e in ev_whole] == [e.to_json() for e in events]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), ceiling=st.sampled_from([None, 150.0]),
+       chunk=st.sampled_from([16, 97, 600, 100_000]))
+def test_calm_runs_skipped_whole_give_exactly_the_sample_by_sample_result(seed, ceiling,
+                                                                          chunk) -> None:
+    """Workout-like HR (long steady stretches near and far from the thresholds, excursions,
+    dropouts, gaps): chunks long enough for the calm-run fast path equal one sample per call,
+    which never takes it (zones.CALM_MIN_SAMPLES)."""
+    from hrzone.zones import CALM_MIN_SAMPLES, CueConfig, CueState, track_cues
+
+    rng = np.random.default_rng(seed)
+    n = 1500
+    level = np.repeat(rng.choice([95.0, 108.0, 112.0, 130.0, 149.0, 152.0, 165.0], 15), 100)
+    hr = np.round(level + rng.normal(0, 1.5, n) + 6 * np.sin(np.arange(n) / 40.0))
+    t = np.cumsum(np.where(rng.random(n) < 0.01, 25.0, 1.0))
+    valid = rng.random(n) > 0.02
+    thr = resolve_thresholds("bpm", moderate=110, high=150, ceiling=ceiling)
+    cfg = CueConfig()
+    ref_state, ref_z, ref_ev = CueState(), [], []
+    for i in range(n):
+        z, ev, ref_state = track_cues(t[i:i + 1], hr[i:i + 1], valid[i:i + 1], ref_state, thr,
+                                      cfg)
+        ref_z += z.tolist()
+        ref_ev += ev
+    assert chunk >= CALM_MIN_SAMPLES
+    state, zs, evs = CueState(), [], []
+    for a in range(0, n, chunk):
+        z, ev, state = track_cues(t[a:a + chunk], hr[a:a + chunk], valid[a:a + chunk], state,
+                                  thr, cfg)
+        zs += z.tolist()
+        evs += ev
+    assert zs == ref_z and state == ref_state
+    assert [e.to_json() for e in evs] == [e.to_json() for e in ref_ev]
+    assert any(e.kind == "zone" for e in ref_ev)
