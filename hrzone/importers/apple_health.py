@@ -123,31 +123,36 @@ def _attr_float(text: str | None) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
 
+def _children(src: Source) -> Iterator[tuple[Any, str]]:
+    """(element, local name) of each complete child of the export's root, in document order; the
+    root is cleared after each, so memory stays bounded however large the export."""
+    with src.open() as fh:
+        root = None
+        depth = 0
+        for event, elem, name in iter_xml(src.path, fh, ROOT, allow_doctype=True):
+            if event == "start":
+                if root is None:
+                    root = elem
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 1:
+                yield elem, name
+                root.clear()  # type: ignore[union-attr]
+
+
 def _workouts(src: Source, dates: _Dates, warns: list[str]) -> list[_Workout]:
     """Pass 1: every Workout element (with its pause events)."""
-    path = src.path
     out: list[_Workout] = []
     bad = 0
     try:
-        with src.open() as fh:
-            root = None
-            depth = 0
-            for event, elem, name in iter_xml(path, fh, ROOT, allow_doctype=True):
-                if event == "start":
-                    if root is None:
-                        root = elem
-                    depth += 1
-                    continue
-                depth -= 1
-                if depth != 1:
-                    continue
-                if name == "Workout":
-                    w = _workout(elem, dates)
-                    if w is None:
-                        bad += 1
-                    else:
-                        out.append(w)
-                root.clear()  # type: ignore[union-attr]
+        for elem, name in _children(src):
+            if name == "Workout":
+                w = _workout(elem, dates)
+                if w is None:
+                    bad += 1
+                else:
+                    out.append(w)
     except XmlSyntaxError as e:
         if not out:
             raise
@@ -215,41 +220,28 @@ def _heart_rate(src: Source, workouts: list[_Workout], dates: _Dates, sources: _
                 warns: list[str]) -> tuple[int, int]:
     """Pass 2: heart-rate samples inside a workout, appended to it. Returns (samples read,
     samples with an unreadable value)."""
-    path = src.path
     order = sorted(range(len(workouts)), key=lambda i: workouts[i].start)
     starts = [workouts[i].start for i in order]
     longest = max((w.end - w.start for w in workouts), default=0.0)
     n_hr = bad = 0
     try:
-        with src.open() as fh:
-            root = None
-            depth = 0
-            for event, elem, name in iter_xml(path, fh, ROOT, allow_doctype=True):
-                if event == "start":
-                    if root is None:
-                        root = elem
-                    depth += 1
-                    continue
-                depth -= 1
-                if depth != 1:
-                    continue
-                if name == "Record" and elem.get("type") == HR_TYPE:
-                    n_hr += 1
-                    t = dates(elem.get("startDate"))
-                    if t is not None:
-                        k = bisect_right(starts, t) - 1
-                        while k >= 0 and starts[k] >= t - longest:
-                            w = workouts[order[k]]
-                            if w.start <= t <= w.end:
-                                v = _attr_float(elem.get("value"))
-                                if v is None or not 0 <= v < 1000:
-                                    bad += 1
-                                else:
-                                    w.hr_t.append(t)
-                                    w.hr_v.append(v)
-                                    w.hr_s.append(sources(elem.get("sourceName", "")))
-                            k -= 1
-                root.clear()  # type: ignore[union-attr]
+        for elem, name in _children(src):
+            if name == "Record" and elem.get("type") == HR_TYPE:
+                n_hr += 1
+                t = dates(elem.get("startDate"))
+                if t is not None:
+                    k = bisect_right(starts, t) - 1
+                    while k >= 0 and starts[k] >= t - longest:
+                        w = workouts[order[k]]
+                        if w.start <= t <= w.end:
+                            v = _attr_float(elem.get("value"))
+                            if v is None or not 0 <= v < 1000:
+                                bad += 1
+                            else:
+                                w.hr_t.append(t)
+                                w.hr_v.append(v)
+                                w.hr_s.append(sources(elem.get("sourceName", "")))
+                        k -= 1
     except XmlSyntaxError as e:
         warns.append(f"export truncated or malformed ({str(e).split(': ', 1)[-1]}); heart rate "
                      "read before it is kept")
