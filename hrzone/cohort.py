@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +119,6 @@ class TableWriter:
         self._batch.append(dict(r))
         if len(self._batch) >= self.PARQUET_BATCH:
             self._flush()
-
-    def write_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        for r in rows:
-            self.write(r)
 
     def _schema(self) -> Any:
         import pyarrow as pa

@@ -53,9 +53,6 @@ class Sink:
     def on_event(self, event: Event) -> None:
         """A recording event arrived (connect, disconnect, battery, mark, ...)."""
 
-    def on_cue(self, cue: object) -> None:
-        """A cue was spoken (hrzone.cues.Cue: .text, .t_s, .kind)."""
-
     def on_malformed(self, item: Notification, error: str) -> None:
         """A notification could not be decoded (it is still recorded)."""
 

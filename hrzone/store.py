@@ -619,11 +619,6 @@ def sessions_on_days(db: sqlite3.Connection, first: date, last: date) -> list[Se
     return [_session(r) for r in db.execute(q, (first.isoformat(), last.isoformat()))]
 
 
-def count_sessions(db: sqlite3.Connection) -> int:
-    return int(db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
-
-
-
 def find_hash(db: sqlite3.Connection, content_hash: str) -> AddResult | None:
     """The session already stored under this content hash, if any."""
     r = db.execute("SELECT id, duplicate_of, path FROM sessions WHERE content_hash = ?",

@@ -13,7 +13,7 @@ from hrzone.series import iter_chunks
 from hrzone.signal import pipeline
 from hrzone.signal.pipeline import Output
 from hrzone.workout import Workout
-from hrzone.zones import HIGH, LOW, MODERATE, CueConfig, CueEvent, Thresholds, classify
+from hrzone.zones import HIGH, LOW, MODERATE, CueConfig, CueEvent, Thresholds
 
 
 @dataclass(slots=True)
@@ -195,20 +195,6 @@ class Accumulator:
             cues=list(self.events), has_rr=bool(state.rr_seen), samples=tot.samples,
             per_second_hr=ps, warnings=warnings, meta=dict(meta or {}),
             start_trusted=start_trusted)
-
-
-def credit_seconds(per_second: np.ndarray, thresholds: Thresholds) -> tuple[int, int, int]:
-    """(low_s, moderate_s, high_s) from per-second HR, e.g. to re-credit with new thresholds."""
-    hr = per_second.astype(np.float64)
-    z = classify(hr, per_second > 0, thresholds)
-    return int(np.sum(z == LOW)), int(np.sum(z == MODERATE)), int(np.sum(z == HIGH))
-
-
-def summarise_output(out: Output, state: pipeline.State, **kw: Any) -> Summary:
-    """Summary from a whole output (batch) and the core's final state."""
-    acc = Accumulator()
-    acc.add(out)
-    return acc.summary(state, **kw)
 
 
 def summarise_workout(workout: Workout, thresholds: Thresholds,

@@ -18,7 +18,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 
 from conftest import RECORDINGS, REALDATA
 

@@ -29,13 +29,6 @@ def load(path: str | os.PathLike[str], fmt: str | None = None, max_gap_s: float 
     return load_workout(path, fmt=fmt, max_gap_s=max_gap_s, **dict(columns or {}))
 
 
-def summarise_file(path: str | os.PathLike[str], opts: Mapping[str, Any] | None = None,
-                   fmt: str | None = None, max_gap_s: float | None = None,
-                   columns: Mapping[str, str] | None = None) -> Summary:
-    """Load one file and summarise it with the thresholds the options/profile/file give."""
-    return summarise(load(path, fmt, max_gap_s, columns), opts)
-
-
 def summarise(workout: Workout, opts: Mapping[str, Any] | None = None) -> Summary:
     """Summarise a loaded workout with the thresholds the options/profile/its header give."""
     return summarise_workout(workout, thresholds_for(opts, workout.header, str(workout.path)))

@@ -240,11 +240,11 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
     thresholds you use now, and y or n (one key) saves it or not.
     """
     from hrzone.app.live import default_record_path, run_source
-    from hrzone.calibrate import comparison_json, describe_proposal, propose_from_recording
+    from hrzone.app.calibration import (
+        comparison, current_thresholds, proposal_for, provisional_thresholds, save_thresholds)
+    from hrzone.calibrate import describe_proposal
     from hrzone.display import make_calibration_display
-    from hrzone.profile import load_profile, profile_thresholds
     from hrzone.runner import run_cancellable
-    from hrzone.app.calibration import provisional_thresholds
 
     if from_ is None:
         record = record or default_record_path()
@@ -273,17 +273,17 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
                 for r in readers:
                     r.join(1.0)
         from_ = record
-    proposal = propose_from_recording(from_, window_s=window_s)
+    proposal = proposal_for(from_, window_s=window_s)
     th = proposal.thresholds
-    current = profile_thresholds(load_profile())
     if as_json:
-        echo_json({"recording": str(from_), **comparison_json(proposal, current)})
+        echo_json({"recording": str(from_), **comparison(proposal)})
     else:
         for m in proposal.marks:
             click.echo(f"{m.mark.kind:>5} mark at {m.mark.t_s / 60:5.1f} min: median "
                        f"{m.hr_bpm:.0f} bpm over {m.samples} samples")
-        click.echo(click.wrap_text(f"Proposed: {describe_proposal(proposal, current)}", 78,
-                                   subsequent_indent="  "))
+        click.echo(click.wrap_text(
+            f"Proposed: {describe_proposal(proposal, current_thresholds())}", 78,
+            subsequent_indent="  "))
         click.echo(f"  (--moderate {th.moderate_bpm:g} --high {th.high_bpm:g})")
     save = accept
     if not accept and not as_json and sys.stdin.isatty():
@@ -291,8 +291,6 @@ def calibrate_cmd(device: str | None, strap: str | None, record: Path | None,
             keys = _keys(sys.stdin) if single else iter(lambda: click.getchar().lower(), None)
             save = _ask_yes_no("Save them in your profile?", keys)
     if save:
-        from hrzone.app.calibration import save_thresholds
-
         offer = save_thresholds(th)
         if not as_json:
             click.echo("Saved (method bpm) in your profile.")

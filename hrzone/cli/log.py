@@ -160,9 +160,9 @@ def show(session_id: int, as_json: bool) -> None:
     click.echo(f"session {d['id']}: {d['path']} ({d['format']}{', RR' if d['has_rr'] else ''})"
                + ("" if d["origin"] == "device" else f", {d['origin']} session")
                + f", {d['kind']}")
-    activity = d["summary"].get("activity") or {}
-    if activity.get("name") or activity.get("sport"):
-        click.echo(" - ".join(str(x) for x in (activity.get("name"), activity.get("sport")) if x))
+    named = d["summary"].get("activity") or {}
+    if named.get("name") or named.get("sport"):
+        click.echo(" - ".join(str(x) for x in (named.get("name"), named.get("sport")) if x))
     if d["feel"] is not None:
         click.echo(f"felt: {d['feel']['line']}")
     if d["valid_s"] <= 0:  # a logged session without heart rate

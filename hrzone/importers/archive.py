@@ -241,12 +241,6 @@ def _zip(file: str) -> zipfile.ZipFile:
     return zf
 
 
-def close_archives() -> None:
-    """Close the zip files kept open by this process."""
-    while _ZIPS:
-        _ZIPS.popitem()[1].close()
-
-
 def kind_of(head: bytes) -> str:
     """'gzip', 'zip' or '' (anything else) from a file's first bytes."""
     if head[:2] == GZIP_MAGIC:
