@@ -10,6 +10,7 @@ taking beta-blockers (Brawner 2004).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -168,8 +169,10 @@ class CueConfig:
     past it later (10 s at 2 bpm), and a level within margin_bpm of the threshold adds nothing.
     A change down needs fall_factor times the evidence (HR falls fast whenever effort pauses --
     a stop, a descent -- and comes straight back; most short dips are falls). Undoing a change
-    called less than undo_s ago needs undo_factor times the evidence. After a gap of
-    signal_lost_s or more no change is called until the signal has been back restart_s (the
+    called less than undo_s ago needs undo_factor times the evidence. While the level is
+    already heading back -- it moved trend_bpm or more toward the called zone over the last
+    trend_s seconds (HR recovering after a pause, an effort that just ended) -- the evidence
+    does not grow and no change is called. After a gap of signal_lost_s or more no change is called until the signal has been back restart_s (the
     level after a pause is settling), and none before its evidence has been building for
     hold_s (a burst of a few seconds is no change of level). The first zone of a session holds
     dwell_s before it is called (a gap keeps the zone called). The
@@ -186,6 +189,8 @@ class CueConfig:
     undo_factor: float = 2.0
     restart_s: float = 30.0
     hold_s: float = 5.0
+    trend_s: float = 10.0
+    trend_bpm: float = 4.0
     dwell_s: float = 8.0
     ceiling_margin_bpm: float = 2.0
     ceiling_dwell_s: float = 5.0
@@ -195,9 +200,11 @@ class CueConfig:
         if (self.margin_bpm < 0 or self.dwell_s < 0 or self.ceiling_dwell_s < 0
                 or self.signal_lost_s <= 0 or self.level_s < 1 or self.cap_bpm <= 0
                 or self.evidence_bpm_s < 0 or self.undo_s < 0 or self.undo_factor < 1
-                or self.fall_factor < 1 or self.restart_s < 0 or self.hold_s < 0):
+                or self.fall_factor < 1 or self.restart_s < 0 or self.hold_s < 0
+                or self.trend_s <= 0 or self.trend_bpm <= 0):
             raise ThresholdError("cue margin, evidence and dwell times must be non-negative "
-                                 "(level_s >= 1 s, cap_bpm > 0, undo and fall factors >= 1)")
+                                 "(level_s >= 1 s, cap_bpm > 0, undo and fall factors >= 1, "
+                                 "trend_s and trend_bpm > 0)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,12 +236,14 @@ class CueEvent:
 
 @dataclass(frozen=True, slots=True)
 class CueState:
-    """Explicit state of the cue tracker (see track_cues); bounded (level_s seconds of HR)."""
+    """Explicit state of the cue tracker (see track_cues); bounded (level_s seconds of HR and
+    trend_s seconds of level)."""
 
     zone: int = INVALID            # the sustained zone called last
     candidate: int = INVALID       # first zone of a segment, waiting for its dwell
     candidate_since: float = 0.0
     level_tail: tuple[tuple[float, float], ...] = ()  # (t, hr) of the last level_s seconds
+    level_hist: tuple[tuple[float, float], ...] = ()  # (t, level) of the last trend_s seconds
     evidence_up: float = 0.0       # bpm*s beyond the threshold above the called zone
     evidence_down: float = 0.0     # bpm*s below the threshold under it
     up_since: float = 0.0          # when evidence_up last became positive
@@ -315,6 +324,7 @@ def track_cues(
     """
     zone, cand, cand_since = state.zone, state.candidate, state.candidate_since
     tail = list(state.level_tail)
+    hist = list(state.level_hist)
     ev_up, ev_down = state.evidence_up, state.evidence_down
     up_since, down_since = state.up_since, state.down_since
     changed_t, undo_zone = state.changed_t, state.undo_zone
@@ -333,17 +343,25 @@ def track_cues(
     vl = valid.tolist()
     n = len(tl)
     calm = _CalmRuns(t_s, hr_bpm, valid, thresholds, c) if n >= CALM_MIN_SAMPLES else None
+    step_until = 0  # samples before this index are stepped one by one
     i = -1
     while i + 1 < n:
         i += 1
         t = tl[i]
-        if (calm is not None and vl[i] and zone != INVALID and signal and ev_up == 0.0
+        if (calm is not None and i >= step_until and vl[i] and zone != INVALID and signal and ev_up == 0.0
                 and ev_down == 0.0 and a_cand == above and stretch_t is not None
                 and last_valid is not None and t - last_valid < c.signal_lost_s
                 and calm.in_band(hl[i], zone) and calm.ceiling_ok(i, above)
                 and all(calm.in_band(p[1], zone) for p in tail)):
-            # Samples i..j-1 are calm (_CalmRuns): only the level window and the times move.
-            j = calm.end(i + 1, zone, above)
+            # Samples i..j-1 are calm (_CalmRuns): only the level window, the level history and
+            # the times move. The run's last trend_s seconds are stepped one by one, so the level
+            # history the next sample sees is exact; the rest is skipped.
+            end = calm.end(i + 1, zone, above)
+            step_until = end
+            j = bisect_right(tl, tl[end - 1] - c.trend_s, i, end) - 1
+            if j <= i:
+                i -= 1
+                continue
             out[i:j] = zone
             last = tl[j - 1]
             tail = [p for p in tail if last - p[0] < level_s]
@@ -375,7 +393,7 @@ def track_cues(
         if last_valid is not None:
             dt = t - last_valid
             if dt >= c.signal_lost_s:  # a new stretch of signal: the level starts afresh
-                tail, ev_up, ev_down, dt, stretch_t = [], 0.0, 0.0, 1.0, t
+                tail, hist, ev_up, ev_down, dt, stretch_t = [], [], 0.0, 0.0, 1.0, t
                 if zone == INVALID:
                     cand = INVALID
         if stretch_t is None:
@@ -385,6 +403,10 @@ def track_cues(
             del tail[0]
         tail.append((t, hr))
         level = _median([p[1] for p in tail])
+        while hist and t - hist[0][0] > c.trend_s:
+            del hist[0]
+        hist.append((t, level))
+        moved = level - hist[0][1]  # the level's move over the last trend_s seconds
         if dt > 2.0:
             dt = 2.0
         lz = HIGH if level >= bounds[1] else MODERATE if level >= bounds[0] else LOW
@@ -395,19 +417,25 @@ def track_cues(
                 events.append(CueEvent(t, "zone", cand, zone, hr))
                 zone, changed_t, undo_zone = cand, t, INVALID
         else:
-            new, ev, since = INVALID, 0.0, t
+            new, ev, since, back = INVALID, 0.0, t, False
             if zone < HIGH:
                 if ev_up <= 0.0:
                     up_since = t
-                ev_up = max(0.0, ev_up + min(level - bounds[zone] - margin, cap) * dt)
+                inc = min(level - bounds[zone] - margin, cap) * dt
+                back = moved <= -c.trend_bpm   # above the zone but already falling back
+                if not (back and inc > 0):
+                    ev_up = max(0.0, ev_up + inc)
                 new, ev, since = max(zone + 1, lz), ev_up, up_since
             if zone > LOW:
                 if ev_down <= 0.0:
                     down_since = t
-                ev_down = max(0.0, ev_down + min(bounds[zone - 1] - margin - level, cap) * dt)
+                inc = min(bounds[zone - 1] - margin - level, cap) * dt
+                down_back = moved >= c.trend_bpm   # below the zone but already rising back
+                if not (down_back and inc > 0):
+                    ev_down = max(0.0, ev_down + inc)
                 if ev_down > 0:
-                    new, ev, since = min(zone - 1, lz), ev_down, down_since
-            if ev > 0:
+                    new, ev, since, back = min(zone - 1, lz), ev_down, down_since, down_back
+            if ev > 0 and not back:
                 bar = evidence if new > zone else evidence * c.fall_factor
                 if new == undo_zone and changed_t is not None and t - changed_t < undo_s:
                     bar *= c.undo_factor
@@ -425,7 +453,7 @@ def track_cues(
                 above = a_cand
         out[i] = zone
     new_state = replace(state, zone=zone, candidate=cand, candidate_since=cand_since,
-                        level_tail=tuple(tail), evidence_up=ev_up, evidence_down=ev_down,
+                        level_tail=tuple(tail), level_hist=tuple(hist), evidence_up=ev_up, evidence_down=ev_down,
                         up_since=up_since, down_since=down_since,
                         changed_t=changed_t, undo_zone=undo_zone, above=above,
                         above_candidate=a_cand, above_since=a_since, signal=signal,

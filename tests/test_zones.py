@@ -214,3 +214,37 @@ def test_calm_runs_skipped_whole_give_exactly_the_sample_by_sample_result(seed, 
     assert zs == ref_z and state == ref_state
     assert [e.to_json() for e in evs] == [e.to_json() for e in ref_ev]
     assert any(e.kind == "zone" for e in ref_ev)
+
+
+def _pause_then(after: list[float], cfg: CueConfig = CueConfig()):
+    """Five minutes at 115 (moderate with thresholds 100/130), a 20 s gap (an auto-pause), then
+    `after`, one sample a second."""
+    th = resolve_thresholds(moderate=100, high=130)
+    hr = np.array([115.0] * 300 + [0.0] * 20 + list(after))
+    valid = np.r_[np.ones(300, bool), np.zeros(20, bool), np.ones(len(after), bool)]
+    _, events, _ = track_cues(np.arange(hr.size, dtype=float), hr, valid, CueState(), th, cfg)
+    return [(e.t_s, e.value) for e in events if e.kind == "zone"]
+
+
+def test_no_low_cue_while_hr_climbs_back_after_a_pause():
+    # After the pause HR restarts at 80 and climbs 0.6 bpm/s back into moderate: it is below
+    # the zone for 33 s, past the 30 s restart, but it is heading back all the time.
+    climb = [80 + 0.6 * k for k in range(60)] + [116.0] * 120
+    assert _pause_then(climb) == [(8.0, MODERATE)]
+    # Without the heading-back rule the same climb says "Low" at the restart.
+    off = _pause_then(climb, CueConfig(trend_bpm=1e9))
+    assert [z for _, z in off] == [MODERATE, LOW, MODERATE]
+
+
+def test_a_real_stop_after_a_pause_is_still_called():
+    # HR restarts low and stays there (the person stopped): "Low" once the restart is over.
+    events = _pause_then([85.0] * 120)
+    assert [z for _, z in events] == [MODERATE, LOW]
+    assert events[1][0] - 320 <= 45
+
+
+def test_trend_settings_are_validated():
+    with pytest.raises(ThresholdError):
+        CueConfig(trend_s=0)
+    with pytest.raises(ThresholdError):
+        CueConfig(trend_bpm=-1)
