@@ -13,7 +13,12 @@ simulator's true HR (thresholds: each recording's own); the policies see the rec
 
 `--why` prints why each spurious cue is spurious (cue_eval.spurious_causes), per policy.
 
-    python bench/cue_quality.py [--per-file] [--split] [--bundled] [--why]
+`--bounds` prints what delay alone can do on these files (hrzone/signal/cue_floor.py): the floor
+of a policy that calls each kind of crossing after a fixed delay and is told when excursions
+end, and the best "truth follower" -- a policy handed the truth's own zones (30 s of future HR,
+no noise) with the best fixed delays that meet the missed and delay targets.
+
+    python bench/cue_quality.py [--per-file] [--split] [--bundled] [--why] [--bounds]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import itertools
 import json
 import sys
 from collections import Counter
@@ -35,7 +41,7 @@ from hrzone.cues import Cue
 from hrzone.errors import HrzoneError
 from hrzone.loader import load_workout
 from hrzone.session import Sink
-from hrzone.signal import cue_eval
+from hrzone.signal import cue_eval, cue_floor
 from hrzone.signal.cue_eval import Grid, Score
 from hrzone.zones import HIGH, LOW, MODERATE, Thresholds
 
@@ -175,6 +181,39 @@ HEAD = ("| policy (real files, 120/145 bpm) | cues/h | spurious/h | true changes
         "(near a threshold) | delay median / p95 |\n|---|---|---|---|---|")
 
 
+def meets(s: Score) -> bool:
+    """Whether a score meets issue 10's missed and delay targets."""
+    return s.missed_frac <= 0.05 and s.delay_pct(50) <= 20 and s.delay_pct(95) <= 40
+
+
+def bounds(files: list[File]) -> str:
+    """The floor and the best truth follower (see the module docstring), as text."""
+    changes = {f.rel: cue_eval.true_changes(f.grid, f.th) for f in files}
+    hours = sum(float(np.isfinite(f.grid.hr).sum()) for f in files) / 3600
+    excs = [e for f in files for e in cue_floor.excursions(f.grid, f.th, changes[f.rel])]
+    fl = cue_floor.floor([c for f in files for c in changes[f.rel]], excs)
+    lines = [f"{len(excs)} excursions (a run < 60 s between two sustained runs, in neither's zone)"]
+    if fl is not None:
+        kinds = {(1, 0): "up into moderate", (-1, 0): "down into low", (1, 1): "up into high",
+                 (-1, 1): "down into moderate"}
+        lines.append(
+            f"floor, fixed delay per kind of crossing, told when each excursion ends: "
+            f"{fl.spurious / hours:.2f} spurious/h ({fl.spurious} excursions called; delays "
+            + ", ".join(f"{kinds[k]} {v:g} s" for k, v in fl.delays_s.items())
+            + f"; {fl.missed}/{fl.changes} missed, median {fl.median_s:.0f} / p95 {fl.p95_s:.0f} s)")
+    zones = {f.rel: cue_eval.truth_zones(f.grid, f.th) for f in files}
+    best: tuple[float, str] | None = None
+    for rise, fall, quiet in itertools.product(range(10, 31, 5), range(20, 61, 5), (0, 60, 90)):
+        s = sum((cue_eval.score(f.grid, f.th, cue_floor.truth_follower(
+            f.grid, zones[f.rel], rise, fall, quiet), changes[f.rel]) for f in files), Score())
+        if meets(s) and (best is None or s.per_hour(s.spurious) < best[0]):
+            best = (s.per_hour(s.spurious), row(
+                f"truth follower (not causal): rises {rise} s, falls {fall} s, quiet {quiet} s",
+                s))
+    lines += ["", HEAD, best[1] if best else "| truth follower: no delays meet the targets |"]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-file", action="store_true", help="one table row per file and policy")
@@ -183,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also the bundled simulator recordings against their truth")
     ap.add_argument("--why", action="store_true",
                     help="why the spurious cues are spurious (causes per hour, per policy)")
+    ap.add_argument("--bounds", action="store_true",
+                    help="what delay alone can do: the floor and the best truth follower")
     args = ap.parse_args(argv)
     if not REALDATA.is_dir():
         print(f"real data folder {REALDATA} is absent", file=sys.stderr)
@@ -202,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     if why is not None:
         print("\nspurious cues per hour by cause (count; of them near a threshold):\n")
         print(why_table(why, hours))
+    if args.bounds:
+        print("\nwhat delay alone can do (not causal; hrzone/signal/cue_floor.py):\n")
+        print(bounds(files))
     if args.split:
         for h in (0, 1):
             print(f"\nhalf {'AB'[h]}: " + ", ".join(f.rel for f in files if half[f.group] == h))

@@ -54,3 +54,16 @@ def test_a_zone_passed_through_is_an_excursion_unless_a_change_names_it() -> Non
     # the change.
     g2 = at_1hz((300, 130), (40, 150), (30, 130), (300, 150))
     assert excursions(g2, TH, true_changes(g2, TH)) == []
+
+
+def test_truth_follower_calls_after_its_delays_and_keeps_quick_returns_quiet() -> None:
+    from hrzone.signal.cue_eval import score, truth_zones
+    from hrzone.signal.cue_floor import truth_follower
+    ann = truth_follower(SESSION, truth_zones(SESSION, TH), rise_s=20, fall_s=40, quiet_s=60)
+    # Low at the start is not named; each change is named its delay after the truth moved;
+    # both excursions are named (35 s > 20 s up, 50 s > 40 s down) and the returns from them,
+    # within 60 s, are silent.
+    assert ann == [(320.0, MODERATE), (620.0, HIGH), (975.0, LOW), (1305.0, HIGH),
+                   (1625.0, MODERATE), (1925.0, LOW)]
+    s = score(SESSION, TH, ann)
+    assert (s.spurious, s.missed, sorted(s.delays)) == (2, 0, [20.0, 20.0, 40.0, 40.0])

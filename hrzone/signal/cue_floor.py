@@ -115,3 +115,32 @@ def floor(changes: list[Change], excs: list[Excursion], max_median_s: float = 20
         if med <= max_median_s and p95 <= max_p95_s:
             best = Floor(d, spurious, missed, len(real), med, p95)
     return best
+
+
+def truth_follower(g: Grid, zones: np.ndarray, rise_s: int, fall_s: int, quiet_s: int = 60,
+                   settle_s: int = 60, dwell_s: int = 8) -> list[tuple[float, int]]:
+    """Announcements of a policy that is handed the truth's own zone per second (`zones`, from
+    cue_eval.truth_zones: HR 30 s into the future, no noise) and calls a new zone once the truth
+    has been in it rise_s (up) or fall_s (down) seconds; like hrzone it says nothing in the
+    first settle_s, does not name the resting start (low), and tracks a return to the zone it
+    just left within quiet_s silently. Not causal: a yardstick for what delay alone can do."""
+    out: list[tuple[float, int]] = []
+    called, left, called_i = -1, -1, 0
+    run_zone, run = -1, 0
+    for i, z in enumerate(zones.tolist()):
+        if z < 0:
+            run_zone, run = -1, 0
+            continue
+        run = run + 1 if z == run_zone else 1
+        run_zone = z
+        if called < 0:
+            if run >= dwell_s and i >= settle_s:
+                called, called_i = z, i
+                if z > 0:
+                    out.append((g.t0 + i, z))
+            continue
+        if z != called and run > (rise_s if z > called else fall_s):
+            if not (z == left and i - called_i < quiet_s):
+                out.append((g.t0 + i, z))
+            left, called, called_i = called, z, i
+    return out
