@@ -172,8 +172,9 @@ class CueConfig:
     called less than undo_s ago needs undo_factor times the evidence. While the level is
     already heading back -- it moved trend_bpm or more toward the called zone over the last
     trend_s seconds (HR recovering after a pause, an effort that just ended) -- the evidence
-    does not grow and no change is called. After a gap of signal_lost_s or more no change is called until the signal has been back restart_s (the
-    level after a pause is settling), and none before its evidence has been building for
+    does not grow and no change is called. After a gap of signal_lost_s or more (and at the
+    start) no evidence is collected until the signal has been back restart_s (the level after
+    a pause is settling), and no change is called before its evidence has been building for
     hold_s (a burst of a few seconds is no change of level). The first zone of a session holds
     dwell_s before it is called (a gap keeps the zone called). The
     ceiling counts as passed at the ceiling and as left ceiling_margin_bpm below it, each after
@@ -416,6 +417,12 @@ def track_cues(
             if t - cand_since >= c.dwell_s:
                 events.append(CueEvent(t, "zone", cand, zone, hr))
                 zone, changed_t, undo_zone = cand, t, INVALID
+        elif t - stretch_t < c.restart_s:
+            ev_up = ev_down = 0.0  # the level is settling after a gap: no evidence yet
+            if zone < HIGH:
+                up_since = t
+            if zone > LOW:
+                down_since = t
         else:
             new, ev, since, back = INVALID, 0.0, t, False
             if zone < HIGH:
@@ -439,8 +446,7 @@ def track_cues(
                 bar = evidence if new > zone else evidence * c.fall_factor
                 if new == undo_zone and changed_t is not None and t - changed_t < undo_s:
                     bar *= c.undo_factor
-                if (ev >= bar and t - since >= c.hold_s
-                        and t - stretch_t >= c.restart_s):
+                if ev >= bar and t - since >= c.hold_s:
                     events.append(CueEvent(t, "zone", new, zone, hr))
                     undo_zone, zone, changed_t = zone, new, t
                     ev_up = ev_down = 0.0

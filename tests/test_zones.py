@@ -227,9 +227,9 @@ def _pause_then(after: list[float], cfg: CueConfig = CueConfig()):
 
 
 def test_no_low_cue_while_hr_climbs_back_after_a_pause():
-    # After the pause HR restarts at 80 and climbs 0.6 bpm/s back into moderate: it is below
-    # the zone for 33 s, past the 30 s restart, but it is heading back all the time.
-    climb = [80 + 0.6 * k for k in range(60)] + [116.0] * 120
+    # After the pause HR restarts at 75 and climbs 0.45 bpm/s back into moderate: it is below
+    # the zone for 56 s, well past the 30 s restart, but it is heading back all the time.
+    climb = [75 + 0.45 * k for k in range(90)] + [116.0] * 120
     assert _pause_then(climb) == [(8.0, MODERATE)]
     # Without the heading-back rule the same climb says "Low" at the restart.
     off = _pause_then(climb, CueConfig(trend_bpm=1e9))
@@ -248,3 +248,13 @@ def test_trend_settings_are_validated():
         CueConfig(trend_s=0)
     with pytest.raises(ThresholdError):
         CueConfig(trend_bpm=-1)
+
+
+def test_evidence_waits_for_the_restart_after_a_pause():
+    # The level right after a pause is settling: evidence is collected only once the signal has
+    # been back restart_s (30 s), so a stop is called hold_s (5 s) or more after that, not at
+    # the moment the restart ends from evidence gathered while settling.
+    cfg = CueConfig()
+    (_, first), (t_low, low) = _pause_then([92.0] * 120, cfg)
+    assert (first, low) == (MODERATE, LOW)
+    assert t_low >= 320 + cfg.restart_s + cfg.hold_s
