@@ -203,3 +203,17 @@ def test_presence_changes_are_announced_once():
     monitor.missing("Cora", 3, "strap Y not heard")
     assert len(calls) == 3
     assert json.dumps(monitor.tile("Cora").to_json())       # an absent tile is still JSON
+
+
+def test_a_strap_serving_someone_is_never_taken():
+    from types import SimpleNamespace
+
+    from hrzone.app.group import match_straps
+    from hrzone.roster import person_from_options
+
+    ben = person_from_options("Ben", "Polar H10 0001", {"moderate": 100, "high": 120})
+    one = SimpleNamespace(address="A0:00:00:00:00:01", name="Polar H10 0001")
+    two = SimpleNamespace(address="A0:00:00:00:00:02", name="Polar H10 0001")
+    assert match_straps([ben], [one], taken={"a0:00:00:00:00:01"}) == \
+        ({}, {"Ben": "strap Polar H10 0001 not heard"})
+    assert match_straps([ben], [one, two], taken={"A0:00:00:00:00:01"})[0] == {"Ben": two}
