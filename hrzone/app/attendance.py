@@ -2,7 +2,8 @@
 session started, and a gentle listen for the straps of those not there yet.
 
     att = Attendance(members, air, monitor, room, profiles, origin="virtual")
-    await att.join(name, found)          # connect (BleSource.open) and start their session
+    await att.connect(name, found)       # BleSource.open, as at the start of `hrzone live`
+    att.start(name)                      # their run_session (a task)
     listener = att.listen()              # a coroutine: a scan window every LATE_EVERY_S
     await att.wait()                     # until every session started so far has ended
 
@@ -61,9 +62,9 @@ class Attendance:
         """Addresses of the straps already serving someone."""
         return {s.found.address for s in self.sources.values() if s.found is not None}
 
-    async def join(self, name: str, found: Found, *, late: bool = False) -> bool:
-        """Connect `name`'s strap and start their session; False (absent with the reason)
-        when the connection fails or the class is over."""
+    async def connect(self, name: str, found: Found) -> bool:
+        """Connect `name`'s strap (BleSource.open); False, with them absent and the reason,
+        when the connection fails. Cancelled, it leaves nothing open."""
         m = self.members[name]
         stop = asyncio.Event()
         src = BleSource(found.address, clock=self.air.clock,
@@ -83,17 +84,31 @@ class Attendance:
             del self.sources[name]
             await src.aclose()
             raise
-        if self.over.is_set():
-            del self.sources[name]
-            await src.aclose()
-            return False
         m.stop = stop
-        if late:
-            self.monitor.late[name] = round(self.elapsed_s(), 1)
-        self._start(m, src)
         return True
 
-    def _start(self, m: Member, src: BleSource) -> None:
+    async def join(self, name: str, found: Found) -> bool:
+        """A late arrival: connect their strap and start their session at once (False when
+        the connection fails or the class is over by then)."""
+        if not await self.connect(name, found):
+            return False
+        if self.over.is_set():
+            await self.sources.pop(name).aclose()
+            self.members[name].stop = None
+            return False
+        self.monitor.late[name] = round(self.elapsed_s(), 1)
+        self.start(name)
+        return True
+
+    async def close_unstarted(self) -> None:
+        """Disconnect the straps connected but not started (a class stopped while starting)."""
+        for name in [n for n in self.sources if n not in self.tasks]:
+            await self.sources.pop(name).aclose()
+
+    def start(self, name: str) -> None:
+        """Start the session of `name` (connected): their thresholds, cue setup, recording,
+        tile and room sinks, as `hrzone live` runs one (session.run_session)."""
+        m, src = self.members[name], self.sources[name]
         p = m.person
         prefs = p.cue_prefs()
         tile = self.monitor.join(p.name, p.id, week_before_min=m.week_before_min,
@@ -114,8 +129,9 @@ class Attendance:
                 m.stop.set()
 
     async def end_after(self, seconds: float) -> None:
-        """end() once the class clock has run `seconds` from the class's start."""
-        await self.air.clock.sleep(max(0.0, seconds - self.elapsed_s()))
+        """end() after `seconds` of the class clock (`--for`, counted from the start of the
+        sessions of those there at the start)."""
+        await self.air.clock.sleep(seconds)
         self.end()
 
     async def listen(self) -> None:
@@ -136,7 +152,7 @@ class Attendance:
                 continue                    # the adapter refused a scan: the next window
             matched, _ = match_straps([m.person for m in waiting], found, taken=self.taken())
             if matched and not self.over.is_set():
-                await asyncio.gather(*(self.join(n, f, late=True) for n, f in matched.items()))
+                await asyncio.gather(*(self.join(n, f) for n, f in matched.items()))
 
     async def wait(self) -> None:
         """Until every session started so far (late ones included) has ended."""

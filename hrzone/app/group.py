@@ -177,16 +177,23 @@ async def class_session(members: list[Member], air: Air, monitor: ClassMonitor, 
     for m in members:
         monitor.ids[m.person.name] = m.person.id
     att = Attendance(members, air, monitor, room, profiles, origin)
-    found = await scan(profiles, timeout_s=air.scan_s, clock=air.clock,
-                       backend=air.scanner_backend)
-    matched, absent = match_straps([m.person for m in members], found)
-    for m in members:
-        if m.person.name in absent:
-            monitor.missing(m.person.name, m.person.id, absent[m.person.name])
-    await asyncio.gather(*(att.join(n, f) for n, f in matched.items()))
+    try:
+        found = await scan(profiles, timeout_s=air.scan_s, clock=air.clock,
+                           backend=air.scanner_backend)
+        matched, absent = match_straps([m.person for m in members], found)
+        for m in members:
+            if m.person.name in absent:
+                monitor.missing(m.person.name, m.person.id, absent[m.person.name])
+        await asyncio.gather(*(att.connect(n, f) for n, f in matched.items()))
+    except asyncio.CancelledError:
+        await att.close_unstarted()         # stopped while starting: nothing was recorded
+        raise
     if not att.sources:
         raise ClassError("no participant's strap was found: " + "; ".join(
             f"{n}: {w}" for n, w in monitor.absent.items()))
+    for m in members:
+        if m.person.name in att.sources:
+            att.start(m.person.name)
     if duration_s is not None:
         att.helpers.append(asyncio.ensure_future(att.end_after(duration_s)))
     listener = asyncio.ensure_future(att.listen())
