@@ -63,3 +63,19 @@ def test_class_errors_are_one_line():
     assert r.exit_code == 2 and "20m" in r.output
     r = invoke("class", "run", "--virtual", "99", "--speed", "0")
     assert r.exit_code == 1 and "--virtual 99: the roster has 3 people; give at most 3" in r.output
+
+
+def test_class_run_names_late_arrivals_and_the_absent(tmp_path: Path):
+    assert invoke("class", "run", "--virtual", "3", "--speed", "0", "--for", "1m",
+                  "--no-save").exit_code == 0                      # the demo roster
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[strap]]\nperson = "Anna"\n[[strap]]\nperson = "Ben"\narrive_s = 40\n'
+                    '[[strap]]\nperson = "Chloé"\narrive_s = 9999\n', encoding="utf-8")
+    r = invoke("class", "run", "--virtual", str(plan), "--speed", "0", "--for", "3m")
+    assert r.exit_code == 0, r.output
+    assert "arrived late: Ben (joined 0.8 min into the class; credited from then)" in r.output
+    assert "absent: Chloé (strap F0:C1:A5:50:00:02 not heard)" in r.output
+    assert "2 session(s) saved" in r.output
+    rows = json.loads(invoke("class", "run", "--virtual", str(plan), "--speed", "0", "--for",
+                             "3m", "--no-save", "--json").stdout)
+    assert [x["name"] for x in rows] == ["Anna", "Ben"]

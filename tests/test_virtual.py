@@ -178,3 +178,36 @@ def test_timeline_from_recording_keeps_times_and_outages(tmp_path: Path) -> None
     assert windows == [Window(5.5, 12.5)]
     strap = strap_from_recording(path)
     assert strap.info.name == "Polar H9 12345678"
+
+
+def test_asleep_strap_is_not_heard_until_it_wakes_and_refusals_are_retried() -> None:
+    from hrzone.ble.scan import scan
+    from hrzone.straps import load_straps
+
+    async def go() -> tuple[list[float], VirtualStrap, list[int]]:
+        clock = VirtualClock()
+        strap = VirtualStrap(beats(3), wakes_s=30.0, refusals=1)
+        air = VirtualAir(clock, [strap])
+        client_cls, scanner_cls = air.backends()
+        heard = []
+        for _ in range(2):                                   # 0-10 s and 10-20 s: asleep
+            found = await scan(load_straps(), timeout_s=10.0, clock=clock, backend=scanner_cls)
+            heard.append(len(found))
+        with pytest.raises(BleakDeviceNotFoundError):        # asleep: no connection either
+            await BleakClient(strap.info.address, backend=client_cls).connect()
+        await clock.sleep(10.0)
+        found = await scan(load_straps(), timeout_s=10.0, target=strap.info.address,
+                           clock=clock, backend=scanner_cls)
+        heard.append(len(found))
+        client = BleakClient(found[0].device, backend=client_cls)
+        with pytest.raises(BleakError, match="refused"):
+            await client.connect()
+        await client.connect()
+        await client.disconnect()
+        await clock.aclose()
+        return heard, strap, air.scan_starts
+
+    heard, strap, scans = run(go())
+    assert heard == [0, 0, 1]
+    assert strap.stats.refused_connects == 2 and strap.stats.connects == 1
+    assert [round(s / 1e9) for s in scans] == [0, 10, 30]

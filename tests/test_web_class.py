@@ -168,3 +168,41 @@ def test_class_security_rules(env: dict[str, str]) -> None:
         assert request(f"{base}/api/class", headers={"X-Hrzone-Token": token})[0] == 200
         assert post(f"{base}/api/class/stop", headers={"X-Hrzone-Token": token,
                                                         "Origin": "http://evil.example"})[0] == 403
+
+
+def test_a_late_arrival_on_the_class_screen(tmp_path: Path) -> None:
+    """The class screen hears of a late arrival: a "class" message drops her from the absent,
+    her tile turns present, the end snapshot lists her as late and her row is in the table."""
+    from hrzone import roster, store
+    from hrzone.app.classes import Classes
+    from hrzone.app.group import ClassRequest
+    from hrzone.virtual.classroom import demo_people
+
+    db = store.open_db()
+    try:
+        roster.add(db, demo_people(2))
+    finally:
+        db.close()
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[strap]]\nperson = "Anna"\n[[strap]]\nperson = "Ben"\narrive_s = 45\n',
+                    encoding="utf-8")
+
+    async def go() -> list[tuple[str, dict[str, Any]]]:
+        classes = Classes(ClassRequest(virtual=str(plan), speed=0, duration_s=120, save=False))
+        run = classes.start()
+        q = run.subscribe()
+        msgs = []
+        while True:
+            kind, data = await asyncio.wait_for(q.get(), 30)
+            msgs.append((kind, data))
+            if kind == "end":
+                return msgs
+
+    msgs = asyncio.run(go())
+    absent = [d["absent"] for k, d in msgs if k == "class"]
+    assert {"Ben"} in [set(a) for a in absent] and absent[-1] == {}
+    ben = [d for k, d in msgs if k == "tile" and d["name"] == "Ben"]
+    assert ben and all(t["present"] for t in ben)
+    end = msgs[-1][1]
+    assert set(end["late"]) == {"Ben"} and 45 <= end["late"]["Ben"] <= 62
+    assert [r["name"] for r in end["table"]] == ["Anna", "Ben"] and end["absent"] == {}

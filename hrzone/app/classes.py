@@ -51,6 +51,7 @@ class ClassRun(Watched):
         self.task: asyncio.Task[None] | None = None
         self._watchers = Broadcast(QUEUE_MAX)
         self.monitor.subscribe(lambda t: self.publish("tile", t.to_json()))
+        self.monitor.watch_presence(lambda: self.publish("class"))   # the absent list changed
 
     def connected(self) -> bool:
         return bool(self.monitor.sinks)
@@ -69,14 +70,16 @@ class ClassRun(Watched):
 
     def snapshot(self) -> dict[str, Any]:
         """The class now: id, state, view settings, tiles, the room's latest cues and, once
-        ended, the class table (`class run --json`), the absent and any error."""
+        ended, the class table (`class run --json`), the absent, late arrivals (seconds into
+        the class) and any error."""
         said = self.room.said[-CUES_SHOWN:] if self.room is not None else []
         d: dict[str, Any] = {
             "id": self.id, "state": self.state, "hide_bpm": self.hide_bpm,
             "zone_cues": self.zone_cues, "virtual": self.req.virtual is not None,
             "tiles": [t.to_json() for t in self.tiles()],
             "cues": [c.to_json() for c in said], "notes": list(self.notes),
-            "absent": dict(self.monitor.absent), "error": self.error, "table": None}
+            "absent": dict(self.monitor.absent), "late": dict(self.monitor.late),
+            "error": self.error, "table": None}
         if self.outcome is not None:
             d["table"] = self.outcome.to_json()
         return d
@@ -115,7 +118,8 @@ class ClassRun(Watched):
             people = await asyncio.to_thread(save_results, members, results, reconnects,
                                              origin=class_origin(self.req), save=self.req.save)
             self.outcome = ClassOutcome(people, dict(self.monitor.absent), self.room.said, demo,
-                                        class_origin(self.req), self.notes)
+                                        class_origin(self.req), self.notes,
+                                        dict(self.monitor.late))
         except asyncio.CancelledError:
             self.error = "stopped before the straps were connected; nothing was recorded"
             raise

@@ -3,8 +3,9 @@
     outcome = run_class(ClassRequest(virtual="12", speed=20, duration_s=1200))
     outcome.rows                        # the class table (hrzone.classtable.ClassRow)
 
-One scan finds everyone's strap (matched by address or advertised name, like a sign-in); each
-participant then gets a BleSource (its own watchdog and reconnect) driving session.run_session
+One scan finds everyone's strap (matched by address or advertised name, like a sign-in); the
+straps of those not heard are listened for while the class runs, and each joins when heard
+(hrzone.app.attendance). Each participant gets a BleSource (its own watchdog and reconnect) driving session.run_session
 with their own thresholds, cue engine and recording, concurrently on one event loop: nothing a
 participant's strap does (a dropout, a reconnect, silence) waits on anyone else's. Their cues go
 to the room's arbiter (hrzone.arbiter: safety only by default, named, one at a time); their
@@ -21,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,12 +30,12 @@ from typing import Any
 
 from hrzone import roster, store
 from hrzone.app.monitor import ClassMonitor
-from hrzone.app.room import Room, RoomSink, room_voice
+from hrzone.app.room import Room, room_voice
 from hrzone.arbiter import RoomCue, RoomRules
 from hrzone.classtable import ClassRow, class_row
-from hrzone.errors import DeviceError, HrzoneError, PlanError
+from hrzone.errors import HrzoneError, PlanError
 from hrzone.roster import Person
-from hrzone.session import SessionResult, Sink, run_session
+from hrzone.session import SessionResult, Sink
 
 DEFAULT_VIRTUAL_S = 20 * 60     # a virtual class without --for lasts 20 minutes
 SCAN_S = 10.0                   # the one scan at the start (clock seconds)
@@ -91,7 +92,8 @@ class PersonResult:
 @dataclass(slots=True)
 class ClassOutcome:
     """The class: each participant's result (roster order), who was absent and why, the cues
-    the room said, and whether a demo roster was created for it."""
+    the room said, whether a demo roster was created for it, and who arrived late (class-clock
+    seconds into the class when their strap connected)."""
 
     people: list[PersonResult]
     absent: dict[str, str]
@@ -99,6 +101,7 @@ class ClassOutcome:
     demo_roster: bool = False
     origin: str = "device"
     notes: list[str] = field(default_factory=list)
+    late: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[ClassRow]:
@@ -132,21 +135,25 @@ class Air:
     scan_s: float = SCAN_S
 
 
-def match_straps(people: list[Person], found: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def match_straps(people: list[Person], found: list[Any], *, taken: Iterable[str] = ()
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Each participant's strap among those heard (address, else advertised name; each strap
-    serves one person): ({name: Found}, {name: why absent})."""
+    serves one person, and a strap whose address is in `taken` already serves someone):
+    ({name: Found}, {name: why absent})."""
+    busy = {a.lower() for a in taken}
+    found = [f for f in found if f.address.lower() not in busy]
     by_addr = {f.address.lower(): f for f in found}
     by_name: dict[str, Any] = {}
     for f in found:
         by_name.setdefault((f.name or "").lower(), f)
-    taken: set[str] = set()
+    used: set[str] = set()
     matched, absent = {}, {}
     for p in people:
         f = by_addr.get(p.strap.lower()) or by_name.get(p.strap.lower())
-        if f is None or f.address in taken:
+        if f is None or f.address in used:
             absent[p.name] = f"strap {p.strap} not heard"
             continue
-        taken.add(f.address)
+        used.add(f.address)
         matched[p.name] = f
     return matched, absent
 
@@ -154,102 +161,57 @@ def match_straps(people: list[Person], found: list[Any]) -> tuple[dict[str, Any]
 async def class_session(members: list[Member], air: Air, monitor: ClassMonitor, room: Room, *,
                         duration_s: float | None = None, origin: str = "device"
                         ) -> tuple[dict[str, SessionResult | BaseException], dict[str, int]]:
-    """Scan once, connect everyone heard, run every session concurrently until each ends
-    (its strap's plan, duration_s, or cancellation: Ctrl-C ends every session cleanly).
+    """Scan, connect everyone heard, run every session concurrently until each ends (its
+    strap's plan, duration_s, or cancellation: Ctrl-C ends every session cleanly); meanwhile
+    listen for the straps of the absent, who join when heard (hrzone.app.attendance).
+    ClassError when nobody's strap is connected at the start.
 
     Returns ({name: SessionResult or the exception that ended that session}, {name:
-    reconnects}); the absent are in monitor.absent.
+    reconnects}); those never connected are in monitor.absent, late arrivals in monitor.late.
     """
+    from hrzone.app.attendance import Attendance
     from hrzone.ble.scan import scan
-    from hrzone.ble.source import BleSource
     from hrzone.straps import load_straps
 
     profiles = load_straps()
-    people = [m.person for m in members]
     for m in members:
         monitor.ids[m.person.name] = m.person.id
-    found = await scan(profiles, timeout_s=air.scan_s, clock=air.clock,
-                       backend=air.scanner_backend)
-    matched, absent = match_straps(people, found)
-    sources: dict[str, BleSource] = {}
-    for m in members:
-        f = matched.get(m.person.name)
-        if f is None:
-            continue
-        m.stop = asyncio.Event()
-        sources[m.person.name] = BleSource(
-            f.address, clock=air.clock, client_backend=air.client_backend,
-            scanner_backend=air.scanner_backend, stop=m.stop, straps=profiles,
-            source_name="virtual" if origin == "virtual" else "ble")
-
-    async def connect(name: str) -> None:
-        try:
-            await sources[name].open(matched[name])
-        except DeviceError as e:
-            absent[name] = str(e)
-            await sources.pop(name).aclose()
-
-    await asyncio.gather(*(connect(n) for n in list(sources)))
-    for name, why in absent.items():
-        monitor.missing(name, next(p.id for p in people if p.name == name), why)
-    if not sources:
-        raise ClassError("no participant's strap was found: " + "; ".join(
-            f"{n}: {w}" for n, w in absent.items()))
-
-    helpers = []
-    for m in members:
-        strap = air.straps.get(m.person.name)
-        if strap is not None and m.stop is not None and m.person.name in sources:
-            helpers.append(asyncio.ensure_future(_set_when(strap.finished, m.stop)))
-    if duration_s is not None:
-        helpers.append(asyncio.ensure_future(_stop_after(air.clock, duration_s,
-                                                         [m.stop for m in members if m.stop])))
-
-    def sinks(m: Member) -> list[Sink]:
-        p = m.person
-        prefs = p.cue_prefs()
-        tile = monitor.join(p.name, p.id, week_before_min=m.week_before_min,
-                            goal_min=float(prefs.weekly_goal_min), target=p.target)
-        return [tile, RoomSink(p.name, room)]
-
-    tasks: dict[str, asyncio.Task[SessionResult]] = {}
-    for m in members:
-        if m.person.name not in sources:
-            continue
-        tasks[m.person.name] = asyncio.ensure_future(run_session(
-            sources[m.person.name], m.person.thresholds, record_to=m.record, sinks=sinks(m),
-            cue_setup=(m.person.cue_prefs(), m.week_before_min)))
+    att = Attendance(members, air, monitor, room, profiles, origin)
     try:
-        await asyncio.wait(list(tasks.values()))
+        found = await scan(profiles, timeout_s=air.scan_s, clock=air.clock,
+                           backend=air.scanner_backend)
+        matched, absent = match_straps([m.person for m in members], found)
+        for m in members:
+            if m.person.name in absent:
+                monitor.missing(m.person.name, m.person.id, absent[m.person.name])
+        await asyncio.gather(*(att.connect(n, f) for n, f in matched.items()))
+    except asyncio.CancelledError:
+        await att.close_unstarted()         # stopped while starting: nothing was recorded
+        raise
+    if not att.sources:
+        raise ClassError("no participant's strap was found: " + "; ".join(
+            f"{n}: {w}" for n, w in monitor.absent.items()))
+    for m in members:
+        if m.person.name in att.sources:
+            att.start(m.person.name)
+    if duration_s is not None:
+        att.helpers.append(asyncio.ensure_future(att.end_after(duration_s)))
+    listener = asyncio.ensure_future(att.listen())
+    try:
+        await att.wait()
     except asyncio.CancelledError as e:
-        # Ctrl-C / a signal: end every session cleanly with the signal's name
-        msg = e.args[0] if e.args else None
-        for t in tasks.values():
-            t.cancel(msg=msg)
-        await asyncio.wait(list(tasks.values()))
+        # Ctrl-C / a signal: nobody joins any more; end every session with the signal's name
+        att.over.set()
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        await att.cancel_sessions(e.args[0] if e.args else None)
     finally:
-        for h in helpers:
+        att.over.set()
+        for h in [listener, *att.helpers]:
             h.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
+        await asyncio.gather(listener, *att.helpers, return_exceptions=True)
         monitor.close()
-    results: dict[str, SessionResult | BaseException] = {}
-    for name, t in tasks.items():
-        if t.cancelled():
-            results[name] = HrzoneError("session cancelled before it started")
-        else:
-            results[name] = t.exception() or t.result()
-    return results, {n: s.reconnects for n, s in sources.items()}
-
-
-async def _set_when(done: asyncio.Event, stop: asyncio.Event) -> None:
-    await done.wait()
-    stop.set()
-
-
-async def _stop_after(clock: Any, seconds: float, stops: list[asyncio.Event]) -> None:
-    await clock.sleep(seconds)
-    for s in stops:
-        s.set()
+    return att.results()
 
 
 # -- assembling a class ------------------------------------------------------------------------
@@ -306,7 +268,8 @@ def virtual_air(req: ClassRequest, people: list[Person], duration_s: float | Non
                 raise PlanError(f"{req.virtual}: {sp.person!r} is not on the roster")
             i, p = by_name[sp.person.lower()]
             straps[p.name] = strap_for(p, i, length, plan=sp.plan, seed=sp.seed,
-                                       drops=None if sp.drops is None else list(sp.drops))
+                                       drops=None if sp.drops is None else list(sp.drops),
+                                       arrive_s=sp.arrive_s)
         people = [p for p in people if p.name in straps]
     clock = VirtualClock() if req.speed == 0 else ScaledClock(req.speed)
     air = VirtualAir(clock, list(straps.values()))
@@ -465,4 +428,5 @@ def run_class(req: ClassRequest, monitor: ClassMonitor | None = None, *,
             voice.close(None)  # type: ignore[arg-type]
     people = save_results(members, results, reconnects, origin=origin, save=req.save)
     notes.append(f"class ran {time.monotonic() - started:.1f} s (wall clock)")
-    return ClassOutcome(people, dict(monitor.absent), room.said, demo, origin, notes)
+    return ClassOutcome(people, dict(monitor.absent), room.said, demo, origin, notes,
+                        dict(monitor.late))

@@ -8,6 +8,8 @@ notifies the `ClassMonitor`, which front ends read without any logic of their ow
     unsubscribe = monitor.subscribe(fn)  # fn(tile) on each change, in the class's event loop
     async for tile in monitor.updates(): # the same as an async iterator (ends with the class)
         ...
+    monitor.absent, monitor.late         # who is not here (and why), who arrived late (when)
+    monitor.watch_presence(fn)           # fn() when someone is marked absent or arrives
 """
 
 from __future__ import annotations
@@ -92,23 +94,40 @@ class ClassMonitor:
         self.sinks: dict[str, TileSink] = {}
         self.ids: dict[str, int | None] = {}
         self.absent: dict[str, str] = {}
+        self.late: dict[str, float] = {}      # a late arrival: class-clock seconds at joining
         self.room_cues: dict[str, str] = {}
         self.seq = 0
         self._data_at: dict[str, float] = {}
         self._subscribers: list[Callable[[Tile], None]] = []
         self._queues: list[asyncio.Queue[Tile | None]] = []
+        self._presence: list[Callable[[], None]] = []
 
     def join(self, name: str, person_id: int | None, **status: Any) -> TileSink:
-        """The tile sink of a participant (status: StatusSink's week/goal/target keywords)."""
+        """The tile sink of a participant (status: StatusSink's week/goal/target keywords);
+        someone absent until now arrives: their tile turns present."""
         sink = TileSink(name, self, **status)
         self.sinks[name] = sink
         self.ids[name] = person_id
+        if self.absent.pop(name, None) is not None:
+            self._presence_changed()
+            self.changed(name)
         return sink
 
     def missing(self, name: str, person_id: int | None, why: str) -> None:
-        """A participant whose strap could not be connected: shown as absent."""
+        """A participant whose strap could not be connected (yet): shown as absent, why."""
         self.ids[name] = person_id
-        self.absent[name] = why
+        if self.absent.get(name) != why:
+            self.absent[name] = why
+            self._presence_changed()
+
+    def watch_presence(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call fn() whenever `absent` changes; returns the function that stops it."""
+        self._presence.append(fn)
+        return lambda: self._presence.remove(fn) if fn in self._presence else None
+
+    def _presence_changed(self) -> None:
+        for fn in list(self._presence):
+            fn()
 
     def said(self, cue: RoomCue) -> None:
         """The room said a cue to a participant (shown on their tile)."""

@@ -218,6 +218,9 @@ def _report(out: Any, req: Any, csv_path: Path | None, as_json: bool) -> None:
         echo_json(out.to_json())
         return
     click.echo(table_text(out.rows))
+    for name, t_s in out.late.items():
+        click.echo(f"arrived late: {name} (joined {t_s / 60:.1f} min into the class; "
+                   "credited from then)")
     for name, why in out.absent.items():
         click.echo(f"absent: {name} ({why})")
     for p in out.people:

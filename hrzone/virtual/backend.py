@@ -161,6 +161,9 @@ class VirtualClientBackend(BaseBleakClient):
                 strap.stats.refused_connects += 1
             raise BleakDeviceNotFoundError(self.address, f"Device with address {self.address} "
                                            "was not found.")
+        if strap.refuse():
+            strap.stats.refused_connects += 1
+            raise BleakError(f"{strap.info.name}: connection refused (the strap is busy)")
         self.services, self._readers = _build_services(strap)
         self._connected = True
         strap.attach(self)
@@ -245,6 +248,7 @@ class VirtualScannerBackend(BaseBleakScanner):
 
     async def start(self) -> None:
         self.seen_devices = {}
+        self.air.scan_starts.append(self.air.clock.now_ns())
         self._task = asyncio.get_running_loop().create_task(self._advertise())
 
     async def stop(self) -> None:

@@ -107,9 +107,10 @@ def _info(p: Person, i: int) -> StrapInfo:
 
 
 def strap_for(p: Person, i: int, duration_s: int, *, plan: str | None = None, seed: int = 0,
-              drops: list[Window] | None = None) -> VirtualStrap:
+              drops: list[Window] | None = None, arrive_s: float = 0.0) -> VirtualStrap:
     """The virtual strap of participant p (index i): a simulator plan (built-in name or file,
-    default class_plan) repeated or cut to duration_s (seconds); drops default to the DROP_EVERY rule."""
+    default class_plan) repeated or cut to duration_s (seconds); drops default to the DROP_EVERY
+    rule; arrive_s: the strap is asleep (not heard) until this many seconds into the class."""
     from hrzone.simulator import load_plan, parse_plan, simulate
 
     pl = (load_plan(plan) if plan is not None
@@ -119,23 +120,26 @@ def strap_for(p: Person, i: int, duration_s: int, *, plan: str | None = None, se
     if drops is None:
         drops = ([Window(round(0.4 * duration_s), DROP_S)]
                  if i % DROP_EVERY == 2 and duration_s >= 4 * DROP_S else [])
-    return VirtualStrap(((n.t_ns - t0, n.payload) for n in notes), _info(p, i), drops=drops)
+    return VirtualStrap(((n.t_ns - t0, n.payload) for n in notes), _info(p, i), drops=drops,
+                        wakes_s=arrive_s)
 
 
 @dataclass(frozen=True, slots=True)
 class StrapPlan:
-    """One line of a ROSTER_PLAN file: whose strap, which simulator plan, seed, drop windows."""
+    """One entry of a ROSTER_PLAN file: whose strap, which simulator plan, seed, drop windows,
+    and when the person arrives (seconds into the class their strap is first heard)."""
 
     person: str
     plan: str | None = None
     seed: int = 0
     drops: tuple[Window, ...] | None = None
+    arrive_s: float = 0.0
 
 
 def read_roster_plan(path: str | Path) -> list[StrapPlan]:
     """A ROSTER_PLAN TOML file: `[[strap]]` tables with person (a roster name), and optional
-    plan (simulator plan name or file), seed, drops = [[start_s, duration_s], ...].
-    PlanError naming the file and the entry otherwise."""
+    plan (simulator plan name or file), seed, drops = [[start_s, duration_s], ...], arrive_s
+    (seconds). PlanError naming the file and the entry otherwise."""
     p = Path(path)
     try:
         obj = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -145,13 +149,14 @@ def read_roster_plan(path: str | Path) -> list[StrapPlan]:
         raise PlanError(f"{p}: not a TOML roster plan: {e}") from None
     straps = obj.get("strap")
     if not isinstance(straps, list) or not straps or set(obj) - {"strap"}:
-        raise PlanError(f"{p}: expected [[strap]] tables (person, plan, seed, drops) only")
+        raise PlanError(f"{p}: expected [[strap]] tables (person, plan, seed, drops, arrive_s) "
+                        "only")
     out = []
     for i, s in enumerate(straps, start=1):
         where = f"{p} strap {i}"
         if not isinstance(s, dict) or not isinstance(s.get("person"), str):
             raise PlanError(f"{where}: needs person = \"NAME\" (a roster name)")
-        unknown = set(s) - {"person", "plan", "seed", "drops"}
+        unknown = set(s) - {"person", "plan", "seed", "drops", "arrive_s"}
         if unknown:
             raise PlanError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         drops = s.get("drops")
@@ -164,10 +169,13 @@ def read_roster_plan(path: str | Path) -> list[StrapPlan]:
         seed = s.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise PlanError(f"{where}: seed must be an integer")
+        arrive = s.get("arrive_s", 0)
+        if isinstance(arrive, bool) or not isinstance(arrive, int | float) or not arrive >= 0:
+            raise PlanError(f"{where}: arrive_s must be a number of seconds (0 or more)")
         plan = s.get("plan")
         if plan is not None and not isinstance(plan, str):
             raise PlanError(f"{where}: plan must be a plan name or file")
         if plan is not None and not Path(plan).is_absolute() and (p.parent / plan).exists():
             plan = str(p.parent / plan)
-        out.append(StrapPlan(s["person"], plan, seed, windows))
+        out.append(StrapPlan(s["person"], plan, seed, windows, float(arrive)))
     return out

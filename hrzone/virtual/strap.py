@@ -5,6 +5,9 @@ Clock, starting when a client first subscribes to 0x2A37. Faults are part of the
 `drop` windows (the link is lost and the strap cannot be reached), `silent` windows (still
 connected, nothing sent) and malformed payloads (just bytes in the timeline). Notifications due
 while nobody is subscribed, the link is down, or the strap is silent are lost, as on a real strap.
+Two faults come before the timeline: a strap can be asleep for `wakes_s` clock seconds after it
+joins the air (a late arrival: it neither advertises nor accepts a connection until then), and
+it can refuse its first `refusals` connection attempts (still busy with a watch, say).
 """
 
 from __future__ import annotations
@@ -69,8 +72,10 @@ class VirtualStrap:
 
     def __init__(self, timeline: Iterable[tuple[int, bytes]], info: StrapInfo | None = None, *,
                  drops: Iterable[Window] = (), silences: Iterable[Window] = (),
-                 power_off_at_end: bool = False):
+                 power_off_at_end: bool = False, wakes_s: float = 0.0, refusals: int = 0):
         self.info = info or StrapInfo()
+        self.wakes_s = wakes_s
+        self.refusals = refusals
         self._timeline: Iterator[tuple[int, bytes]] = iter(timeline)
         self.drops = sorted(drops, key=lambda w: w.start_s)
         self.silences = sorted(silences, key=lambda w: w.start_s)
@@ -80,6 +85,7 @@ class VirtualStrap:
         self.clients: list[VirtualClientBackend] = []
         self.on_emit: Callable[[int, bytes], None] | None = None   # benchmarks hook in here
         self._clock: Clock | None = None
+        self._bound_ns: int | None = None
         self._t0: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._off = False
@@ -87,7 +93,9 @@ class VirtualStrap:
     # --- time and state -------------------------------------------------------------------
 
     def bind(self, clock: Clock) -> None:
+        """Put the strap on this clock (its air's); `wakes_s` counts from now."""
         self._clock = clock
+        self._bound_ns = clock.now_ns()
 
     @property
     def clock(self) -> Clock:
@@ -99,10 +107,24 @@ class VirtualStrap:
         """Seconds on the strap's timeline (0 before the first subscription)."""
         return 0.0 if self._t0 is None else (self.clock.now_ns() - self._t0) / 1e9
 
+    def awake(self) -> bool:
+        """Past its `wakes_s` (a strap not yet awake neither advertises nor connects)."""
+        if self.wakes_s <= 0 or self._bound_ns is None:
+            return True
+        return self.clock.now_ns() - self._bound_ns >= self.wakes_s * 1e9
+
     def reachable(self) -> bool:
-        """Advertising and accepting connections (not in a drop window, not powered off)."""
+        """Advertising and accepting connections (awake, not in a drop window, not powered
+        off)."""
         t = self.t_s()
-        return not self._off and not any(w.contains(t) for w in self.drops)
+        return self.awake() and not self._off and not any(w.contains(t) for w in self.drops)
+
+    def refuse(self) -> bool:
+        """Whether to refuse this connection attempt (one of the first `refusals`)."""
+        if self.refusals <= 0:
+            return False
+        self.refusals -= 1
+        return True
 
     def silent(self) -> bool:
         t = self.t_s()
@@ -222,11 +244,13 @@ def strap_from_recording(path: str | Path, info: StrapInfo | None = None) -> Vir
 
 @dataclass(slots=True)
 class VirtualAir:
-    """The radio environment the virtual backends see: straps and a shared clock."""
+    """The radio environment the virtual backends see: straps and a shared clock;
+    `scan_starts` is the clock time (ns) of every scan started in it (tests read it)."""
 
     clock: Clock
     straps: list[VirtualStrap] = field(default_factory=list)
     advert_interval_s: float = 0.1
+    scan_starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for s in self.straps:

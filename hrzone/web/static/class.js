@@ -88,7 +88,8 @@ function drawClass(s) {
   hz.$("start").hidden = running;
   hz.$("stop").hidden = !running;
   if (document.activeElement !== hz.$("zone-cues")) hz.$("zone-cues").value = (s.zone_cues || []).join(", ");
-  const notes = [...(s.notes || []), ...Object.entries(s.absent || {}).map(([n, w]) => `${n}: ${w}`)];
+  const notes = [...(s.notes || []), ...Object.entries(s.absent || {}).map(([n, w]) => `${n}: ${w}`),
+                 ...Object.entries(s.late || {}).map(([n, t]) => `${n} joined at ${hz.clock(t)}`)];
   hz.$("notes").hidden = !notes.length && !s.error;
   hz.set("notes", [s.error, ...notes].filter(Boolean).join(" · "));
   for (const t of s.tiles || []) drawTile(t);
