@@ -146,10 +146,13 @@ def test_a_fall_needs_more_evidence_than_a_rise() -> None:
 def test_after_a_gap_the_level_settles_before_a_change_is_called() -> None:
     c = CueConfig()
     # Settled in moderate; 30 s without samples; back at 90 bpm, far below the threshold.
+    # Evidence is collected only after the restart, so the fall is called restart_s plus its
+    # own evidence and hold time after the signal came back.
     hr = steps((600, 125), (30, np.nan), (300, 90))
     out = output(hr)
     down = [e for e in out.events if e.kind == "zone" and e.value == LOW]
-    assert down and c.restart_s <= down[0].t_s - 630 <= c.restart_s + 1
+    own = max(c.hold_s, c.fall_factor * c.evidence_bpm_s / c.cap_bpm)
+    assert down and c.restart_s + c.hold_s <= down[0].t_s - 630 <= c.restart_s + own + 1
     # Without the gap the same fall is called as soon as its evidence and hold allow.
     out = output(steps((630, 125), (300, 90)))
     down = [e for e in out.events if e.kind == "zone" and e.value == LOW]
