@@ -16,7 +16,8 @@ simulator's true HR (thresholds: each recording's own); the policies see the rec
 `--bounds` prints what delay alone can do on these files (hrzone/signal/cue_floor.py): the floor
 of a policy that calls each kind of crossing after a fixed delay and is told when excursions
 end, and the best "truth follower" -- a policy handed the truth's own zones (30 s of future HR,
-no noise) with the best fixed delays that meet the missed and delay targets.
+no noise) with the best fixed delays per kind of crossing that meet the missed and delay
+targets.
 
     python bench/cue_quality.py [--per-file] [--split] [--bundled] [--why] [--bounds]
 """
@@ -203,13 +204,17 @@ def bounds(files: list[File]) -> str:
             + f"; {fl.missed}/{fl.changes} missed, median {fl.median_s:.0f} / p95 {fl.p95_s:.0f} s)")
     zones = {f.rel: cue_eval.truth_zones(f.grid, f.th) for f in files}
     best: tuple[float, str] | None = None
-    for rise, fall, quiet in itertools.product(range(10, 31, 5), range(20, 61, 5), (0, 60, 90)):
+    grid = itertools.product((15, 20, 25), (15, 20, 25), range(20, 46, 5), range(20, 46, 5),
+                             (60, 90))
+    for up_mod, up_high, down_low, down_mod, quiet in grid:
+        d = {(1, 0): up_mod, (1, 1): up_high, (-1, 0): down_low, (-1, 1): down_mod}
         s = sum((cue_eval.score(f.grid, f.th, cue_floor.truth_follower(
-            f.grid, zones[f.rel], rise, fall, quiet), changes[f.rel]) for f in files), Score())
+            f.grid, zones[f.rel], d, quiet), changes[f.rel]) for f in files), Score())
         if meets(s) and (best is None or s.per_hour(s.spurious) < best[0]):
             best = (s.per_hour(s.spurious), row(
-                f"truth follower (not causal): rises {rise} s, falls {fall} s, quiet {quiet} s",
-                s))
+                f"truth follower (not causal): up into moderate {up_mod} s, into high "
+                f"{up_high} s, down into low {down_low} s, into moderate {down_mod} s, "
+                f"quiet {quiet} s", s))
     lines += ["", HEAD, best[1] if best else "| truth follower: no delays meet the targets |"]
     return "\n".join(lines)
 

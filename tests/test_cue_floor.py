@@ -59,7 +59,8 @@ def test_a_zone_passed_through_is_an_excursion_unless_a_change_names_it() -> Non
 def test_truth_follower_calls_after_its_delays_and_keeps_quick_returns_quiet() -> None:
     from hrzone.signal.cue_eval import score, truth_zones
     from hrzone.signal.cue_floor import truth_follower
-    ann = truth_follower(SESSION, truth_zones(SESSION, TH), rise_s=20, fall_s=40, quiet_s=60)
+    delays = {(1, 0): 20, (1, 1): 20, (-1, 0): 40, (-1, 1): 40}
+    ann = truth_follower(SESSION, truth_zones(SESSION, TH), delays, quiet_s=60)
     # Low at the start is not named; each change is named its delay after the truth moved;
     # both excursions are named (35 s > 20 s up, 50 s > 40 s down) and the returns from them,
     # within 60 s, are silent.

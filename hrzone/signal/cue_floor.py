@@ -117,13 +117,15 @@ def floor(changes: list[Change], excs: list[Excursion], max_median_s: float = 20
     return best
 
 
-def truth_follower(g: Grid, zones: np.ndarray, rise_s: int, fall_s: int, quiet_s: int = 60,
-                   settle_s: int = 60, dwell_s: int = 8) -> list[tuple[float, int]]:
+def truth_follower(g: Grid, zones: np.ndarray, delays_s: dict[tuple[int, int], int],
+                   quiet_s: int = 60, settle_s: int = 60, dwell_s: int = 8
+                   ) -> list[tuple[float, int]]:
     """Announcements of a policy that is handed the truth's own zone per second (`zones`, from
     cue_eval.truth_zones: HR 30 s into the future, no noise) and calls a new zone once the truth
-    has been in it rise_s (up) or fall_s (down) seconds; like hrzone it says nothing in the
-    first settle_s, does not name the resting start (low), and tracks a return to the zone it
-    just left within quiet_s silently. Not causal: a yardstick for what delay alone can do."""
+    has been in it the delay of that kind of crossing (delays_s, keyed like Excursion.kind);
+    like hrzone it says nothing in the first settle_s, does not name the resting start (low),
+    and tracks a return to the zone it just left within quiet_s silently. Not causal: a
+    yardstick for what delay alone can do."""
     out: list[tuple[float, int]] = []
     called, left, called_i = -1, -1, 0
     run_zone, run = -1, 0
@@ -139,7 +141,7 @@ def truth_follower(g: Grid, zones: np.ndarray, rise_s: int, fall_s: int, quiet_s
                 if z > 0:
                     out.append((g.t0 + i, z))
             continue
-        if z != called and run > (rise_s if z > called else fall_s):
+        if z != called and run > delays_s[(1 if z > called else -1, min(z, called))]:
             if not (z == left and i - called_i < quiet_s):
                 out.append((g.t0 + i, z))
             left, called, called_i = called, z, i
