@@ -201,7 +201,8 @@ def bounds(files: list[File]) -> str:
             f"floor, fixed delay per kind of crossing, told when each excursion ends: "
             f"{fl.spurious / hours:.2f} spurious/h ({fl.spurious} excursions called; delays "
             + ", ".join(f"{kinds[k]} {v:g} s" for k, v in fl.delays_s.items())
-            + f"; {fl.missed}/{fl.changes} missed, median {fl.median_s:.0f} / p95 {fl.p95_s:.0f} s)")
+            + f"; {fl.missed}/{fl.changes} missed, median {fl.median_s:.0f} / p95 "
+            f"{fl.p95_s:.0f} s)")
     zones = {f.rel: cue_eval.truth_zones(f.grid, f.th) for f in files}
     best: tuple[float, str] | None = None
     grid = itertools.product((15, 20, 25), (15, 20, 25), range(20, 46, 5), range(20, 46, 5),

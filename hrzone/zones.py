@@ -349,8 +349,8 @@ def track_cues(
     while i + 1 < n:
         i += 1
         t = tl[i]
-        if (calm is not None and i >= step_until and vl[i] and zone != INVALID and signal and ev_up == 0.0
-                and ev_down == 0.0 and a_cand == above and stretch_t is not None
+        if (calm is not None and i >= step_until and vl[i] and zone != INVALID and signal
+                and ev_up == 0.0 and ev_down == 0.0 and a_cand == above and stretch_t is not None
                 and last_valid is not None and t - last_valid < c.signal_lost_s
                 and calm.in_band(hl[i], zone) and calm.ceiling_ok(i, above)
                 and all(calm.in_band(p[1], zone) for p in tail)):
@@ -459,7 +459,8 @@ def track_cues(
                 above = a_cand
         out[i] = zone
     new_state = replace(state, zone=zone, candidate=cand, candidate_since=cand_since,
-                        level_tail=tuple(tail), level_hist=tuple(hist), evidence_up=ev_up, evidence_down=ev_down,
+                        level_tail=tuple(tail), level_hist=tuple(hist), evidence_up=ev_up,
+                        evidence_down=ev_down,
                         up_since=up_since, down_since=down_since,
                         changed_t=changed_t, undo_zone=undo_zone, above=above,
                         above_candidate=a_cand, above_since=a_since, signal=signal,
