@@ -109,7 +109,8 @@ def test_signal_ends_live_like_ctrl_c(tmp_path: Path, name: str) -> None:
 def test_closing_the_terminal_keeps_the_session(tmp_path: Path) -> None:
     """The real SIGHUP case: `live` runs on a terminal (the live panel) that is then closed.
     Writes to it fail (EIO), yet the recording ends with a stop event and the session is in
-    the history; only the summary cannot be shown."""
+    the history; only the summary cannot be shown, and hrzone exits quietly with 129 (128 +
+    SIGHUP) instead of an "unexpected OSError"."""
     import pty
     import select
 
@@ -135,7 +136,7 @@ def test_closing_the_terminal_keeps_the_session(tmp_path: Path) -> None:
             break
     os.close(fd)                                     # the terminal window is closed
     for _ in range(300):                             # a hang guard, not a speed assertion
-        done, _status = os.waitpid(pid, os.WNOHANG)
+        done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             break
         time.sleep(0.1)
@@ -144,9 +145,26 @@ def test_closing_the_terminal_keeps_the_session(tmp_path: Path) -> None:
         os.waitpid(pid, 0)
         pytest.fail("hrzone live did not end when its terminal was closed")
     assert b"hrzone live" in screen                  # the panel was on the terminal
+    assert os.waitstatus_to_exitcode(status) == 129
     last = json.loads(rec.read_text(encoding="utf-8").splitlines()[-1])
     assert last == {**last, "event": "stop", "reason": "signal", "signal": "SIGHUP"}
     listed = subprocess.run([sys.executable, "-m", "hrzone", "log", "list", "--json"], cwd=REPO,
                             env={**os.environ, "HRZONE_HOME": str(home)}, capture_output=True,
                             text=True, check=True)
     assert [s["path"] for s in json.loads(listed.stdout)] == [str(rec)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+def test_a_reader_that_quit_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`hrzone log list | head -1`: the pipe's reader is gone before hrzone writes; it exits
+    with 141 (128 + SIGPIPE) and says nothing, as a shell tool does."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([sys.executable, "-m", "hrzone", "summary",
+                            str(RECORDINGS / "walk30.jsonl")], cwd=REPO,
+                           env={**os.environ, "HRZONE_HOME": str(tmp_path / "home")},
+                           stdout=w, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(w)
+    assert p.returncode == 141 and p.stderr == ""

@@ -2,11 +2,18 @@
 
 Each command parses options, calls one library function and formats the result. HrzoneError
 becomes a one-line message and exit code 1; click usage errors keep exit code 2; anything
-unexpected prints one line and a hint to rerun with --debug.
+unexpected prints one line and a hint to rerun with --debug. When the output itself is gone (a
+closed terminal window, a pipe whose reader quit, as in `hrzone log list | head -1`) there is
+no one to tell: the command exits quietly with the code a shell gives a process ended by that
+hang-up (129, SIGHUP) or broken pipe (141, SIGPIPE). Whatever was recorded and saved before
+that stays (a live session is saved before its summary is printed).
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import select
 import sys
 
 import click
@@ -45,9 +52,39 @@ class HrzoneGroup(click.Group):
         except Exception as e:  # the catch-all that keeps tracebacks away from users
             if debug:
                 raise
+            if isinstance(e, OSError) and e.errno in GONE and _output_gone():
+                _quiet_stdio()              # nobody to tell
+                ctx.exit(GONE[e.errno])
             click.echo(f"Error: unexpected {type(e).__name__}: {e} (run with --debug for details)",
                        err=True)
             ctx.exit(1)
+
+
+#: errno of a write to output that is gone -> exit code (128 + the signal a shell would name).
+GONE = {errno.EIO: 129, errno.EPIPE: 141}
+
+
+def _output_gone() -> bool:
+    """Whether standard output is a terminal that hung up or a pipe nobody reads (so an EIO
+    or EPIPE came from the output, not from a disk or a device)."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poll.poll(0))
+    except (OSError, ValueError, AttributeError):   # no poll (Windows), no real stdout
+        return False
+
+
+def _quiet_stdio() -> None:
+    """Point stdout and stderr at /dev/null, so the interpreter's final flush cannot fail on
+    the output that is gone."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(null, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    os.close(null)
 
 
 @click.group(cls=HrzoneGroup, context_settings={"help_option_names": ["-h", "--help"]})
