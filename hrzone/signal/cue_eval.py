@@ -112,7 +112,7 @@ def grid(t_s: np.ndarray, hr_bpm: np.ndarray, lo: float = 30.0, hi: float = 240.
     return Grid(t0, out)
 
 
-def _segments(valid: np.ndarray) -> list[tuple[int, int]]:
+def segments(valid: np.ndarray) -> list[tuple[int, int]]:
     """[a, b) index ranges of consecutive valid seconds."""
     v = np.concatenate([[False], valid, [False]]).astype(np.int8)
     d = np.diff(v)
@@ -121,20 +121,20 @@ def _segments(valid: np.ndarray) -> list[tuple[int, int]]:
 
 def _longest_gap(x: np.ndarray) -> int:
     """Length (s) of the longest stretch of empty seconds in x."""
-    segs = _segments(~np.isfinite(x))
+    segs = segments(~np.isfinite(x))
     return max((b - a for a, b in segs), default=0)
 
 
 def _gap_ends(g: Grid, min_s: int) -> np.ndarray:
     """Session times at which a stretch of more than min_s empty seconds ends."""
-    return np.array([g.t0 + b for a, b in _segments(~np.isfinite(g.hr)) if b - a > min_s], float)
+    return np.array([g.t0 + b for a, b in segments(~np.isfinite(g.hr)) if b - a > min_s], float)
 
 
 def truth_median(g: Grid) -> np.ndarray:
     """Centred 61 s median of each second within its segment (NaN with < 31 valid seconds)."""
     med = np.full(g.hr.size, np.nan)
     half = WINDOW_S // 2
-    for a, b in _segments(np.isfinite(g.hr)):
+    for a, b in segments(np.isfinite(g.hr)):
         x = g.hr[a:b]
         for i in range(b - a):
             lo, hi = max(0, i - half), min(b - a, i + half + 1)
@@ -255,7 +255,7 @@ def spurious_causes(g: Grid, th: Thresholds, announcements: Sequence[tuple[float
             j += 1
         runs.append((i, j, int(zone[i])))
         i = j
-    starts = np.array([a for a, _ in _segments(np.isfinite(g.hr))], np.int64)
+    starts = np.array([a for a, _ in segments(np.isfinite(g.hr))], np.int64)
     out: list[tuple[float, int, str, bool]] = []
     for k, (t, z) in enumerate(ann):
         if used[k] is not None:

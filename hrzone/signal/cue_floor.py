@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hrzone.signal.cue_eval import MATCH_S, SUSTAINED_S, Change, Grid, _segments, truth_zones
+from hrzone.signal.cue_eval import MATCH_S, SUSTAINED_S, Change, Grid, segments, truth_zones
 from hrzone.zones import Thresholds
 
 NEVER = float("inf")
@@ -55,7 +55,7 @@ def excursions(g: Grid, th: Thresholds, changes: list[Change]) -> list[Excursion
     within 90 s of (a cue there could match that change)."""
     zone = truth_zones(g, th)
     out: list[Excursion] = []
-    for a, b in _segments(zone >= 0):
+    for a, b in segments(zone >= 0):
         runs: list[tuple[int, int, int]] = []
         i = a
         while i < b:
