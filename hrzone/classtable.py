@@ -21,7 +21,7 @@ from hrzone.summary import Summary
 
 CSV_FIELDS = ("name", "low_min", "moderate_min", "high_min", "credited_min", "target",
               "in_target_min", "above_ceiling_min", "ceiling_bpm", "valid_pct", "gaps",
-              "gap_s", "artifacts", "contact_losses", "reconnects", "session_id")
+              "gap_s", "artifacts", "contact_losses", "reconnects", "session_id", "joined_min")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,7 @@ class ClassRow:
     contact_losses: int
     reconnects: int = 0
     session_id: int | None = None
+    joined_s: float | None = None   # a late arrival: class-clock seconds when they joined
 
     @property
     def valid_pct(self) -> float:
@@ -68,6 +69,7 @@ class ClassRow:
                              "contact_losses": self.contact_losses,
                              "reconnects": self.reconnects},
             "session_id": self.session_id,
+            "joined_min": None if self.joined_s is None else round(self.joined_s / 60, 1),
         }
 
 
@@ -81,14 +83,15 @@ def above_ceiling_s(summary: Summary) -> float | None:
 
 
 def class_row(name: str, target: str, summary: Summary, *, reconnects: int = 0,
-              session_id: int | None = None) -> ClassRow:
-    """The row of one participant from their session summary."""
+              session_id: int | None = None, joined_s: float | None = None) -> ClassRow:
+    """The row of one participant from their session summary (joined_s: when a late arrival
+    joined, class-clock seconds)."""
     zone_s = {"low": summary.low_s, "moderate": summary.moderate_s, "high": summary.high_s}
     return ClassRow(name, target, summary.low_s, summary.moderate_s, summary.high_s,
                     summary.credited_min, zone_s[target], above_ceiling_s(summary),
                     summary.thresholds.ceiling_bpm, summary.duration_s, summary.valid_s,
                     summary.gaps, summary.gap_s, int(sum(summary.artifacts.values())),
-                    summary.contact_losses, reconnects, session_id)
+                    summary.contact_losses, reconnects, session_id, joined_s)
 
 
 def table_text(rows: list[ClassRow]) -> str:
@@ -103,7 +106,8 @@ def table_text(rows: list[ClassRow]) -> str:
         notes = ", ".join(x for x in (
             f"{q['gaps']} gap(s) {q['gap_s']:.0f} s" if q["gaps"] else "",
             f"{q['reconnects']} reconnect(s)" if q["reconnects"] else "",
-            f"{q['contact_losses']} contact loss(es)" if q["contact_losses"] else "") if x)
+            f"{q['contact_losses']} contact loss(es)" if q["contact_losses"] else "",
+            f"joined at {j['joined_min']:.1f} min" if j["joined_min"] is not None else "") if x)
         lines.append(f"{r.name[:16]:<16s} {m['low']:5.1f} {m['moderate']:5.1f} {m['high']:5.1f} "
                      f"{j['credited_min']:6.1f}  {r.target:<8s} {j['in_target_min']:6.1f} "
                      f"{ceil:>6s} {q['valid_pct']:5.1f}%  {notes}".rstrip())
@@ -124,5 +128,6 @@ def table_csv(rows: list[ClassRow]) -> str:
                     j["in_target_min"], "" if j["above_ceiling_min"] is None else
                     j["above_ceiling_min"], "" if r.ceiling_bpm is None else r.ceiling_bpm,
                     q["valid_pct"], q["gaps"], q["gap_s"], q["artifacts"], q["contact_losses"],
-                    q["reconnects"], "" if r.session_id is None else r.session_id])
+                    q["reconnects"], "" if r.session_id is None else r.session_id,
+                    "" if j["joined_min"] is None else j["joined_min"]])
     return buf.getvalue()

@@ -7,6 +7,8 @@ more than one scan window every LATE_EVERY_S."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from hrzone.app.attendance import LATE_EVERY_S
 from hrzone.app.group import ClassRequest, Room, class_session, prepare, run_class
 from hrzone.app.monitor import ClassMonitor
 from hrzone.arbiter import RoomRules
+from hrzone.classtable import table_csv
 from hrzone.errors import PlanError
 from hrzone.loader import load_workout
 from hrzone.recording import read_recording
@@ -101,6 +104,11 @@ def test_a_late_strap_joins_and_one_never_heard_stays_absent(tmp_path: Path):
     tiles = {t.name: t for t in monitor.tiles()}
     assert tiles["Chloé"].present and not tiles["Dev"].present
     assert tiles["Chloé"].reading.credited_min == chloe.row.to_json()["credited_min"]
+    # her row says when she joined (those on time: None), in the JSON and the CSV
+    assert chloe.row.to_json()["joined_min"] == round(joined / 60, 1)
+    assert anna.row.to_json()["joined_min"] is None
+    csv_rows = list(csv.DictReader(io.StringIO(table_csv([anna.row, chloe.row]))))
+    assert [r["joined_min"] for r in csv_rows] == ["", str(round(joined / 60, 1))]
     assert tiles["Chloé"].start == r.header.created
 
 

@@ -79,3 +79,4 @@ def test_class_run_names_late_arrivals_and_the_absent(tmp_path: Path):
     rows = json.loads(invoke("class", "run", "--virtual", str(plan), "--speed", "0", "--for",
                              "3m", "--no-save", "--json").stdout)
     assert [x["name"] for x in rows] == ["Anna", "Ben"]
+    assert rows[0]["joined_min"] is None and rows[1]["joined_min"] == 0.8

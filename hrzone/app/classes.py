@@ -116,7 +116,8 @@ class ClassRun(Watched):
             results, reconnects = await class_in_air(self.req, members, air, self.monitor,
                                                      self.room)
             people = await asyncio.to_thread(save_results, members, results, reconnects,
-                                             origin=class_origin(self.req), save=self.req.save)
+                                             origin=class_origin(self.req), save=self.req.save,
+                                             late=dict(self.monitor.late))
             self.outcome = ClassOutcome(people, dict(self.monitor.absent), self.room.said, demo,
                                         class_origin(self.req), self.notes,
                                         dict(self.monitor.late))

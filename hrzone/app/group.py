@@ -319,8 +319,10 @@ def prepare(req: ClassRequest) -> tuple[list[Member], Air, bool]:
 
 
 def save_results(members: list[Member], results: dict[str, SessionResult | BaseException],
-                 reconnects: dict[str, int], *, origin: str, save: bool) -> list[PersonResult]:
-    """Each finished session into its person's own history; one PersonResult per member."""
+                 reconnects: dict[str, int], *, origin: str, save: bool,
+                 late: dict[str, float] | None = None) -> list[PersonResult]:
+    """Each finished session into its person's own history; one PersonResult per member
+    (late: class-clock seconds at which late arrivals joined, for their rows)."""
     from hrzone.profile import load_profile
 
     tz = load_profile().tz()
@@ -345,7 +347,8 @@ def save_results(members: list[Member], results: dict[str, SessionResult | BaseE
             finally:
                 db.close()
         row = class_row(p.name, p.target, res.summary, reconnects=reconnects.get(p.name, 0),
-                        session_id=None if saved is None else saved.id)
+                        session_id=None if saved is None else saved.id,
+                        joined_s=(late or {}).get(p.name))
         out.append(PersonResult(p, res, row, saved, reconnects.get(p.name, 0), error))
     return out
 
@@ -426,7 +429,8 @@ def run_class(req: ClassRequest, monitor: ClassMonitor | None = None, *,
     finally:
         if voice is not None:
             voice.close(None)  # type: ignore[arg-type]
-    people = save_results(members, results, reconnects, origin=origin, save=req.save)
+    people = save_results(members, results, reconnects, origin=origin, save=req.save,
+                          late=dict(monitor.late))
     notes.append(f"class ran {time.monotonic() - started:.1f} s (wall clock)")
     return ClassOutcome(people, dict(monitor.absent), room.said, demo, origin, notes,
                         dict(monitor.late))
