@@ -158,6 +158,33 @@ def test_ctrl_c_keeps_the_sessions_written_so_far(tmp_path: Path, profile: None,
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_in_the_middle_of_a_write_is_held_until_it_is_counted(
+        tmp_path: Path, profile: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real SIGINT that arrives while a session is being stored (after the row is written,
+    before the report has counted it) ends the batch only once that session is counted: the
+    history and the report agree."""
+    from hrzone import store
+
+    files = [make_recording(tmp_path / f"{i}.jsonl", T0 + timedelta(days=i), wobbly(5, 120),
+                            note=str(i)) for i in range(4)]
+    real = store.add_summary
+    calls = []
+
+    def add_then_ctrl_c(*a, **kw):  # noqa: ANN002, ANN003
+        r = real(*a, **kw)
+        calls.append(r.id)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)   # Ctrl-C lands right after the write
+        return r
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "add_summary", add_then_ctrl_c)
+        report = imports.add_paths(files, jobs=1)
+    assert report.interrupted and report.kept == 2 == len(calls)
+    assert len(sessions()) == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigint_during_a_parallel_batch(tmp_path: Path, hrzone_home: Path, profile: None) -> None:
     """A real Ctrl-C (SIGINT to the process group) while two workers decode: exit 130, the
     history holds exactly the sessions the report says, none half-written."""

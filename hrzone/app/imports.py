@@ -279,32 +279,57 @@ def add_paths(paths: Sequence[str | os.PathLike[str]], opts: Mapping[str, Any] |
             try:
                 with Batch(entries, job, jobs) as batch:
                     for _entry, results in batch:
-                        held: dict[tuple[str, str], list[int]] = {}
-                        complete = True
-                        for d in results:
-                            o = _write(db, d, tz)
-                            report.outcomes.append(o)
-                            counts[o.status] = counts.get(o.status, 0) + 1
-                            if on_outcome is not None:
-                                on_outcome(o)
-                            if d.container is not None:
-                                ids = held.setdefault(d.container, [])
-                                if o.id is not None:
-                                    ids.append(o.id)
-                            elif o.status == "failed":
-                                complete = False
-                        if complete:
-                            for (h, f), ids in held.items():
-                                if ids:
-                                    store.record_imported_file(db, h, _entry.name, f, ids)
-                        report.done += 1
-                        if on_progress is not None:
-                            on_progress(report.done, report.total, counts)
+                        with _CtrlCAfter():   # an entry is written and reported whole
+                            held: dict[tuple[str, str], list[int]] = {}
+                            complete = True
+                            for d in results:
+                                o = _write(db, d, tz)
+                                report.outcomes.append(o)
+                                counts[o.status] = counts.get(o.status, 0) + 1
+                                if on_outcome is not None:
+                                    on_outcome(o)
+                                if d.container is not None:
+                                    ids = held.setdefault(d.container, [])
+                                    if o.id is not None:
+                                        ids.append(o.id)
+                                elif o.status == "failed":
+                                    complete = False
+                            if complete:
+                                for (h, f), ids in held.items():
+                                    if ids:
+                                        store.record_imported_file(db, h, _entry.name, f, ids)
+                            report.done += 1
+                            if on_progress is not None:
+                                on_progress(report.done, report.total, counts)
             except KeyboardInterrupt:
                 report.interrupted = True
     finally:
         db.close()
     return report
+
+
+class _CtrlCAfter:
+    """Holds Ctrl-C back while one entry's sessions are written and reported, then raises it:
+    the history never holds a session the report does not count (main thread only; elsewhere
+    a no-op)."""
+
+    def __enter__(self) -> _CtrlCAfter:
+        self.pressed = False
+        self.previous: Any = None
+        try:
+            self.previous = signal.signal(signal.SIGINT, self._press)
+        except ValueError:          # not the main thread: signals cannot be handled here
+            self.previous = None
+        return self
+
+    def _press(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            if self.pressed and exc[0] is None:
+                raise KeyboardInterrupt
 
 
 def _write(db: Any, d: Decoded, tz: Any) -> AddOutcome:
