@@ -40,13 +40,18 @@ class Excursion:
 
     @property
     def kind(self) -> tuple[int, int]:
-        """(+1 up / -1 down, lower threshold crossed: 0 moderate, 1 high)."""
-        return (1 if self.zone > self.home else -1, min(self.zone, self.home))
+        """The kind of crossing it is (crossing_kind)."""
+        return crossing_kind(self.home, self.zone)
+
+
+def crossing_kind(before: int, after: int) -> tuple[int, int]:
+    """(+1 up / -1 down, lower threshold crossed: 0 moderate, 1 high) of a move between zones."""
+    return (1 if after > before else -1, min(before, after))
 
 
 def change_kind(c: Change) -> tuple[int, int]:
-    """The kind of crossing a (non-free) true change is, as Excursion.kind."""
-    return (1 if c.zone > c.previous else -1, min(c.zone, c.previous))
+    """The kind of crossing a (non-free) true change is."""
+    return crossing_kind(c.previous, c.zone)
 
 
 def excursions(g: Grid, th: Thresholds, changes: list[Change]) -> list[Excursion]:
@@ -141,7 +146,7 @@ def truth_follower(g: Grid, zones: np.ndarray, delays_s: dict[tuple[int, int], i
                 if z > 0:
                     out.append((g.t0 + i, z))
             continue
-        if z != called and run > delays_s[(1 if z > called else -1, min(z, called))]:
+        if z != called and run > delays_s[crossing_kind(called, z)]:
             if not (z == left and i - called_i < quiet_s):
                 out.append((g.t0 + i, z))
             left, called, called_i = called, z, i
